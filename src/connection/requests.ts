@@ -1,0 +1,279 @@
+/**
+ * The requests that sit in a connection's FIFO. Each one owns exactly one
+ * Sync (or one simple Query), so each is finished by exactly one
+ * ReadyForQuery: that invariant is what lets many calls be in flight at once
+ * while every answer, and every error, stays with its own call.
+ */
+import { ProtocolError } from '../errors/client.js';
+import { postgresErrorFromFields } from '../errors/postgres-error.js';
+import { decodeBackend } from '../protocol/backend.js';
+import { BackendCode } from '../protocol/messages.js';
+import type { FieldDescription } from '../protocol/messages.js';
+import type { StatementInfo } from './statement.js';
+
+/** A pending entry in the connection's FIFO. */
+export interface PendingRequest {
+  /** Every message up to (not including) this request's ReadyForQuery. */
+  onMessage(type: number, buf: Uint8Array, start: number, end: number): void;
+  /** The request's ReadyForQuery arrived: settle. */
+  onReadyForQuery(): void;
+  /** The connection died first: reject with this error. */
+  onConnectionLost(err: Error): void;
+  /** The SQL for error messages, when there is one. */
+  readonly sql: string | undefined;
+}
+
+/** Settles a promise once, whoever gets there first (the server, a timeout, an abort). */
+export class Settle<T> {
+  done = false;
+  constructor(
+    private readonly resolveFn: (v: T) => void,
+    private readonly rejectFn: (e: Error) => void,
+  ) {}
+  resolve(v: T): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolveFn(v);
+  }
+  reject(e: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.rejectFn(e);
+  }
+}
+
+function unexpected(type: number, during: string): ProtocolError {
+  return new ProtocolError(
+    `unexpected message '${String.fromCharCode(type)}' (0x${type.toString(16)}) from the server during ${during}`,
+  );
+}
+
+/** How rows are collected. */
+export type RowMode = 'object' | 'array' | 'firstRow' | 'firstValue' | 'none';
+
+/** What a query returns: its rows and the CommandComplete tag. */
+export interface QueryResult {
+  rows: unknown[];
+  /** The command tag, e.g. "SELECT 3" or "INSERT 0 1"; '' when none. */
+  tag: string;
+  /** Number of Execute results completed (executeMany). */
+  completed: number;
+}
+
+/**
+ * Bind/Execute (one or many) then Sync against a described statement.
+ * Rows are decoded straight from the read buffer.
+ */
+export class ExecuteRequest implements PendingRequest {
+  rows: unknown[] = [];
+  tag = '';
+  completed = 0;
+  error: Error | undefined;
+
+  constructor(
+    readonly stmt: StatementInfo,
+    readonly mode: RowMode,
+    readonly settle: Settle<QueryResult>,
+    readonly sql: string,
+  ) {}
+
+  onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
+    switch (type) {
+      case BackendCode.DataRow:
+        if (this.error !== undefined) return;
+        try {
+          switch (this.mode) {
+            case 'object':
+              this.rows.push(this.stmt.decodeObject(buf, start, end));
+              break;
+            case 'array':
+              this.rows.push(this.stmt.decodeArray(buf, start, end));
+              break;
+            case 'firstRow':
+              if (this.rows.length === 0) this.rows.push(this.stmt.decodeObject(buf, start, end));
+              break;
+            case 'firstValue':
+              if (this.rows.length === 0) this.rows.push(this.stmt.decodeFirst(buf, start, end));
+              break;
+            case 'none':
+              break;
+          }
+        } catch (e) {
+          if (e instanceof ProtocolError) throw e;
+          // A codec rejected a value: the stream is still in step, so this
+          // fails only this call, after its ReadyForQuery.
+          this.error = e instanceof Error ? e : new Error(String(e));
+        }
+        return;
+      case BackendCode.CommandComplete:
+        this.completed++;
+        this.tag = readTag(buf, start, end);
+        return;
+      case BackendCode.BindComplete:
+      case BackendCode.CloseComplete:
+      case BackendCode.ParseComplete:
+      case BackendCode.NoData:
+      case BackendCode.PortalSuspended:
+        return;
+      case BackendCode.EmptyQueryResponse:
+        this.completed++;
+        return;
+      case BackendCode.ErrorResponse:
+        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        return;
+      default:
+        throw unexpected(type, 'a query');
+    }
+  }
+
+  onReadyForQuery(): void {
+    if (this.error !== undefined) this.settle.reject(this.error);
+    else this.settle.resolve({ rows: this.rows, tag: this.tag, completed: this.completed });
+  }
+
+  onConnectionLost(err: Error): void {
+    this.settle.reject(err);
+  }
+}
+
+/** What Parse + Describe(Statement) told us. */
+export interface Described {
+  parameterOids: number[];
+  fields: FieldDescription[] | null;
+}
+
+/** Parse + Describe(Statement) + Sync: learns parameter and column types. */
+export class PrepareRequest implements PendingRequest {
+  private parameterOids: number[] = [];
+  private fields: FieldDescription[] | null = null;
+  private error: Error | undefined;
+
+  constructor(
+    readonly settle: Settle<Described>,
+    readonly sql: string,
+  ) {}
+
+  onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
+    switch (type) {
+      case BackendCode.ParseComplete:
+      case BackendCode.CloseComplete:
+        return;
+      case BackendCode.ParameterDescription: {
+        const m = decodeBackend(type, buf, start, end);
+        if (m.type === 'ParameterDescription') this.parameterOids = m.parameterOids;
+        return;
+      }
+      case BackendCode.RowDescription: {
+        const m = decodeBackend(type, buf, start, end);
+        if (m.type === 'RowDescription') this.fields = m.fields;
+        return;
+      }
+      case BackendCode.NoData:
+        this.fields = null;
+        return;
+      case BackendCode.ErrorResponse:
+        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        return;
+      default:
+        throw unexpected(type, 'statement preparation');
+    }
+  }
+
+  onReadyForQuery(): void {
+    if (this.error !== undefined) this.settle.reject(this.error);
+    else this.settle.resolve({ parameterOids: this.parameterOids, fields: this.fields });
+  }
+
+  onConnectionLost(err: Error): void {
+    this.settle.reject(err);
+  }
+}
+
+/**
+ * A simple-protocol Query: possibly many statements; results are not
+ * returned (execute() answers with the last command's status).
+ */
+export class SimpleQueryRequest implements PendingRequest {
+  private tag = '';
+  private error: Error | undefined;
+
+  constructor(
+    readonly settle: Settle<string>,
+    readonly sql: string,
+    /** Called when the server asks for COPY data, which this request cannot supply. */
+    private readonly onCopyIn: () => void,
+  ) {}
+
+  onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
+    switch (type) {
+      case BackendCode.CommandComplete:
+        this.tag = readTag(buf, start, end);
+        return;
+      case BackendCode.RowDescription:
+      case BackendCode.DataRow:
+      case BackendCode.EmptyQueryResponse:
+      case BackendCode.CopyData:
+      case BackendCode.CopyDone:
+      case BackendCode.CopyOutResponse:
+        return;
+      case BackendCode.CopyInResponse:
+        this.onCopyIn();
+        return;
+      case BackendCode.ErrorResponse:
+        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        return;
+      default:
+        throw unexpected(type, 'a simple query');
+    }
+  }
+
+  onReadyForQuery(): void {
+    if (this.error !== undefined) this.settle.reject(this.error);
+    else this.settle.resolve(this.tag);
+  }
+
+  onConnectionLost(err: Error): void {
+    this.settle.reject(err);
+  }
+}
+
+const tagDecoder = new TextDecoder();
+
+function readTag(buf: Uint8Array, start: number, end: number): string {
+  const nul = buf.indexOf(0, start);
+  if (nul === -1 || nul >= end) throw new ProtocolError('CommandComplete without its NUL terminator');
+  return tagDecoder.decode(buf.subarray(start, nul));
+}
+
+function serverError(buf: Uint8Array, start: number, end: number, sql: string | undefined): Error {
+  const m = decodeBackend(BackendCode.ErrorResponse, buf, start, end);
+  if (m.type !== 'ErrorResponse') throw new ProtocolError('ErrorResponse could not be decoded');
+  return postgresErrorFromFields(m.fields, sql);
+}
+
+/** Messages then Sync whose only answer that matters is success or an error (Close, ...). */
+export class AckRequest implements PendingRequest {
+  private error: Error | undefined;
+  constructor(
+    readonly settle: Settle<void>,
+    readonly sql: string | undefined,
+  ) {}
+
+  onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
+    if (type === BackendCode.ErrorResponse) {
+      if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+      return;
+    }
+    if (type === BackendCode.CloseComplete || type === BackendCode.ParseComplete || type === BackendCode.BindComplete) return;
+    throw unexpected(type, 'a close');
+  }
+
+  onReadyForQuery(): void {
+    if (this.error !== undefined) this.settle.reject(this.error);
+    else this.settle.resolve();
+  }
+
+  onConnectionLost(err: Error): void {
+    this.settle.reject(err);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * What the server told us about a prepared statement, and the per-column
+ * decoders built from it once so every row is decoded without lookups.
+ */
+import { ProtocolError } from '../errors/client.js';
+import type { FieldDescription, FormatCode } from '../protocol/messages.js';
+import type { Codec } from '../types/codec.js';
+import type { TypeRegistry } from '../types/registry.js';
+
+const textDecoder = new TextDecoder();
+
+/** Decodes a column value in text format when no binary codec is known. */
+const textColumnCodec = {
+  decode(buf: Uint8Array, start: number, end: number): string {
+    return textDecoder.decode(buf.subarray(start, end));
+  },
+};
+
+type ColumnDecoder = Pick<Codec, 'decode'>;
+
+/** Names that must not be assigned with `row[name] = v`: it would touch the prototype. */
+const UNSAFE_KEYS = new Set(['__proto__']);
+
+/** A server-side prepared statement and how to read its rows. */
+export class StatementInfo {
+  /** Set when the statement was closed on the server; users must prepare again. */
+  closed = false;
+  /** Result format per column, as sent in Bind. */
+  readonly resultFormats: FormatCode[];
+  readonly names: string[];
+  private readonly decoders: ColumnDecoder[];
+  private readonly unsafeNames: boolean;
+
+  constructor(
+    /** Server-side name; '' for the unnamed statement. */
+    readonly name: string,
+    readonly sql: string,
+    readonly parameterOids: number[],
+    /** null when the statement returns no rows (NoData). */
+    readonly fields: FieldDescription[] | null,
+    registry: TypeRegistry,
+  ) {
+    const fs = fields ?? [];
+    this.names = fs.map((f) => f.name);
+    this.resultFormats = [];
+    this.decoders = [];
+    for (const f of fs) {
+      const codec = registry.get(f.dataTypeOid);
+      if (codec && codec.format === 1) {
+        this.resultFormats.push(1);
+        this.decoders.push(codec);
+      } else {
+        // No binary codec: ask for text and hand back the server's text.
+        this.resultFormats.push(0);
+        this.decoders.push(codec && codec.format === 0 ? codec : textColumnCodec);
+      }
+    }
+    this.unsafeNames = this.names.some((n) => UNSAFE_KEYS.has(n));
+  }
+
+  /** Decode one DataRow body into an object keyed by column name. */
+  decodeObject(buf: Uint8Array, start: number, end: number): Record<string, unknown> {
+    const n = this.decoders.length;
+    if (end - start < 2 || ((buf[start]! << 8) | buf[start + 1]!) !== n) {
+      throw new ProtocolError(`DataRow has a column count that does not match RowDescription (${n} expected)`);
+    }
+    let p = start + 2;
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      if (p + 4 > end) throw new ProtocolError('DataRow truncated before a column length');
+      const len = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+      p += 4;
+      let v: unknown = null;
+      if (len >= 0) {
+        if (p + len > end) throw new ProtocolError(`DataRow column ${i} declares ${len} bytes but only ${end - p} remain`);
+        v = this.decoders[i]!.decode(buf, p, p + len);
+        p += len;
+      } else if (len !== -1) {
+        throw new ProtocolError(`DataRow column ${i} has an invalid length ${len}`);
+      }
+      if (this.unsafeNames && UNSAFE_KEYS.has(this.names[i]!)) {
+        Object.defineProperty(row, this.names[i]!, { value: v, enumerable: true, writable: true, configurable: true });
+      } else {
+        row[this.names[i]!] = v;
+      }
+    }
+    if (p !== end) throw new ProtocolError(`DataRow has ${end - p} trailing byte(s)`);
+    return row;
+  }
+
+  /** Decode one DataRow body into an array of values in column order. */
+  decodeArray(buf: Uint8Array, start: number, end: number): unknown[] {
+    const n = this.decoders.length;
+    if (end - start < 2 || ((buf[start]! << 8) | buf[start + 1]!) !== n) {
+      throw new ProtocolError(`DataRow has a column count that does not match RowDescription (${n} expected)`);
+    }
+    let p = start + 2;
+    const row = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      if (p + 4 > end) throw new ProtocolError('DataRow truncated before a column length');
+      const len = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+      p += 4;
+      if (len >= 0) {
+        if (p + len > end) throw new ProtocolError(`DataRow column ${i} declares ${len} bytes but only ${end - p} remain`);
+        row[i] = this.decoders[i]!.decode(buf, p, p + len);
+        p += len;
+      } else if (len === -1) {
+        row[i] = null;
+      } else {
+        throw new ProtocolError(`DataRow column ${i} has an invalid length ${len}`);
+      }
+    }
+    if (p !== end) throw new ProtocolError(`DataRow has ${end - p} trailing byte(s)`);
+    return row;
+  }
+
+  /** Decode the first column of a DataRow only. */
+  decodeFirst(buf: Uint8Array, start: number, end: number): unknown {
+    if (this.decoders.length === 0) return null;
+    let p = start + 2;
+    if (p + 4 > end) throw new ProtocolError('DataRow truncated before a column length');
+    const len = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+    p += 4;
+    if (len === -1) return null;
+    if (len < 0 || p + len > end) throw new ProtocolError(`DataRow column 0 has an invalid length ${len}`);
+    return this.decoders[0]!.decode(buf, p, p + len);
+  }
+}
+
+/**
+ * Least-recently-used cache of prepared statements keyed by SQL text. Map
+ * iteration order is insertion order, so re-inserting on a hit keeps the
+ * oldest entry first.
+ */
+export class StatementCache {
+  private readonly map = new Map<string, Promise<StatementInfo>>();
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get(sql: string): Promise<StatementInfo> | undefined {
+    const p = this.map.get(sql);
+    if (p === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(sql);
+    this.map.set(sql, p);
+    return p;
+  }
+
+  /** Insert; returns the evicted entries, whose statements the caller closes. */
+  set(sql: string, p: Promise<StatementInfo>): Promise<StatementInfo>[] {
+    this.map.set(sql, p);
+    const evicted: Promise<StatementInfo>[] = [];
+    while (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value as string;
+      evicted.push(this.map.get(oldest)!);
+      this.map.delete(oldest);
+      this.evictions++;
+    }
+    return evicted;
+  }
+
+  /** The entry for `sql` without counting a hit or reordering. */
+  peek(sql: string): Promise<StatementInfo> | undefined {
+    return this.map.get(sql);
+  }
+
+  delete(sql: string): void {
+    this.map.delete(sql);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
