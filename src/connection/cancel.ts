@@ -42,6 +42,6 @@ export function sendCancelRequest(
     // The server sends nothing back; it closes the socket when done.
     socket.on('data', () => undefined);
     socket.once('close', () => finish(true));
-    socket.once('error', (err) => finish(false, err));
+    socket.once('error', (err: Error) => finish(false, err));
   });
 }
