@@ -1,0 +1,18 @@
+/**
+ * pgjet/testing: helpers for tests against a real PostgreSQL. TempCluster
+ * runs a throwaway server (initdb on a free port, removed afterwards, even
+ * when the test process is killed); findPostgresBinaries says which
+ * installation it uses.
+ */
+export { TempCluster } from './temp-cluster.js';
+export type {
+  AuthMethod,
+  ClusterConnectOptions,
+  ReloadOptions,
+  StopMode,
+  StopOptions,
+  TempClusterOptions,
+} from './temp-cluster.js';
+export { findPostgresBinaries } from './find-binaries.js';
+export type { BinariesSource, FindBinariesOptions, PostgresBinaries, PostgresVersion } from './find-binaries.js';
+export { embeddedPostgresBinDir } from './embedded.js';
