@@ -86,10 +86,48 @@ export function cursorLines(query: string, position: number, prefix: (lineNumber
   }
 
   const lead = prefix(lineNumber);
-  // Tabs stay tabs in the padding so the caret lines up however wide a tab is.
+  // Tabs stay tabs in the padding so the caret lines up however wide a tab
+  // is; wide and zero-width characters take as many columns as a terminal
+  // gives them.
   const pad = line
     .slice(0, column)
-    .map((c) => (c === '\t' ? '\t' : ' '))
+    .map((c) => (c === '\t' ? '\t' : ' '.repeat(columnWidth(c))))
     .join('');
   return [lead + line.join(''), ' '.repeat(lead.length) + pad + '^'];
+}
+
+/**
+ * Terminal columns one character takes: 0 for combining marks and zero-width
+ * characters, 2 for East Asian wide characters and emoji, else 1. A coarse
+ * table, enough to keep the caret under the right character in common text.
+ */
+export function columnWidth(char: string): number {
+  const cp = char.codePointAt(0) ?? 0;
+  if (
+    (cp >= 0x0300 && cp <= 0x036f) ||
+    (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff
+  ) {
+    return 0;
+  }
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
 }

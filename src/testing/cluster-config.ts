@@ -82,7 +82,6 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16), 
  */
 export function pwfileContent(user: string, password: string, method: AuthMethod, major: number): string {
   if (method === 'md5') return md5PasswordHash(user, password);
-  // eslint-disable-next-line no-control-regex
   const ascii = /^[\x20-\x7e]*$/.test(password);
   if (!ascii && major >= 14) return password;
   return scramVerifier(ascii ? password : password.normalize('NFKC'));

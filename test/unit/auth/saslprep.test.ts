@@ -5,6 +5,14 @@ import fc from 'fast-check';
 import { prepareScramPassword, saslprep, SaslprepError } from '../../../src/auth/saslprep.js';
 import { InterfaceError } from '../../../src/errors/client.js';
 
+/** Test titles with every non-ASCII or invisible character spelled out. */
+function escape(s: string): string {
+  return [...s].map((ch) => {
+    const cp = ch.codePointAt(0) ?? 0;
+    return cp >= 0x20 && cp < 0x7f ? ch : `U+${cp.toString(16).toUpperCase().padStart(4, '0')} `;
+  }).join('').trim();
+}
+
 function saslprepFailure(input: string): SaslprepError {
   try {
     saslprep(input);
@@ -267,7 +275,7 @@ describe('prepareScramPassword', () => {
     ['\u0345\u00e9', 'FcmvvTJb3mdmO47hr518kQ==', 'Vh74pDpxtWn1BxclT5m7VOK1chEXeSAgxoBFKcZ7UA0='],
   ];
   for (const [password, salt, storedKey] of serverVerifiers) {
-    test(`derives the StoredKey PostgreSQL stored for ${JSON.stringify(password)}`, () => {
+    test(`derives the StoredKey PostgreSQL stored for ${escape(password)}`, () => {
       const salted = pbkdf2Sync(Buffer.from(prepareScramPassword(password), 'utf8'), Buffer.from(salt, 'base64'), 4096, 32, 'sha256');
       const clientKey = createHmac('sha256', salted).update('Client Key').digest();
       assert.equal(createHash('sha256').update(clientKey).digest('base64'), storedKey);

@@ -4,16 +4,30 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { cursorLines, detailLines } from '../../../src/errors/format.js';
+import { columnWidth, cursorLines, detailLines } from '../../../src/errors/format.js';
 
 const line = (n: number): string => `LINE ${n}: `;
 
 describe('cursorLines', () => {
-  test('points at the character, counting code points, not UTF-16 units', () => {
-    // The emoji is one character to the server but two UTF-16 units.
-    const sql = "SELECT '😀', bad";
-    const position = Array.from(sql).indexOf('b') + 1;
-    assert.deepEqual(cursorLines(sql, position, line), [`LINE 1: ${sql}`, `${' '.repeat(8)}${' '.repeat(position - 1)}^`]);
+  test('counts positions in code points, as the server does, not UTF-16 units', () => {
+    // The server sends P = 12 for "bad" here: the é is one character, two
+    // UTF-8 bytes. The emoji is one character, two UTF-16 units.
+    const sql = "SELECT 'é😀'bad";
+    assert.deepEqual(cursorLines(sql, 12, line), [`LINE 1: ${sql}`, `${' '.repeat(8)}${' '.repeat(12)}^`]);
+  });
+
+  test('wide characters take two columns in the caret line, as psql draws it', () => {
+    // psql 15 against PostgreSQL 18 prints exactly these two lines.
+    assert.deepEqual(cursorLines("SELECT '😀', bad;", 13, line), ["LINE 1: SELECT '😀', bad;", '                     ^']);
+    assert.deepEqual(cursorLines('SELECT 名前x', 10, line), ['LINE 1: SELECT 名前x', `${' '.repeat(8 + 7 + 2 * 2)}^`]);
+  });
+
+  test('columnWidth: narrow, wide, zero-width', () => {
+    assert.equal(columnWidth('a'), 1);
+    assert.equal(columnWidth('é'), 1);
+    assert.equal(columnWidth('名'), 2);
+    assert.equal(columnWidth('😀'), 2);
+    assert.equal(columnWidth('\u0301'), 0);
   });
 
   test('a position just past the end is legal (syntax error at end of input)', () => {
@@ -61,8 +75,13 @@ describe('cursorLines', () => {
         assert.ok(text !== undefined && caret !== undefined);
         assert.ok(!text.includes('\n') && !caret.includes('\n'));
         assert.ok(caret.endsWith('^'));
+        // Every character here but the emoji is one column wide.
+        let at = Array.from(caret).length - 1;
         const shown = Array.from(text);
-        const under = shown[Array.from(caret).length - 1];
+        let i = 0;
+        while (at > 0 && i < shown.length) at -= columnWidth(shown[i++] ?? '');
+        assert.equal(at, 0, 'the caret starts a character');
+        const under = shown[i];
         // On a newline the caret goes just past the end of the line shown.
         if (chars[index] === '\n') assert.equal(under, undefined);
         else assert.equal(under, chars[index]);

@@ -38,26 +38,26 @@ const restTyped = new Set([
   'CopyData',
 ]);
 
-describe('backend messages round-trip', () => {
+void describe('backend messages round-trip', () => {
   for (const msg of backendSamples) {
-    test(msg.type, () => {
+    void test(msg.type, () => {
       assert.deepEqual(decode(encode(msg)), msg);
     });
   }
 
-  test('DataRow (property)', () => {
+  void test('DataRow (property)', () => {
     fc.assert(fc.property(dataRow, (m) => assert.deepEqual(decode(encode(m)), m)));
   });
 
-  test('RowDescription (property)', () => {
+  void test('RowDescription (property)', () => {
     fc.assert(fc.property(rowDescription, (m) => assert.deepEqual(decode(encode(m)), m)));
   });
 
-  test('ErrorResponse and NoticeResponse (property)', () => {
+  void test('ErrorResponse and NoticeResponse (property)', () => {
     fc.assert(fc.property(errorResponse, (m) => assert.deepEqual(decode(encode(m)), m)));
   });
 
-  test('decoding a body at an offset inside a larger buffer', () => {
+  void test('decoding a body at an offset inside a larger buffer', () => {
     const bytes = encode({ type: 'ParameterStatus', name: 'TimeZone', value: 'UTC' });
     const big = new Uint8Array(bytes.length + 20).fill(0xee);
     big.set(bytes, 11);
@@ -66,7 +66,7 @@ describe('backend messages round-trip', () => {
   });
 });
 
-describe('backend wire bytes match the protocol documentation', () => {
+void describe('backend wire bytes match the protocol documentation', () => {
   const cases: [string, BackendMessage, number[]][] = [
     ['AuthenticationOk', { type: 'AuthenticationOk' }, [0x52, ...int32(8), ...int32(0)]],
     ['AuthenticationMD5Password', { type: 'AuthenticationMD5Password', salt: Uint8Array.of(1, 2, 3, 4) }, [0x52, ...int32(12), ...int32(5), 1, 2, 3, 4]],
@@ -90,15 +90,15 @@ describe('backend wire bytes match the protocol documentation', () => {
     ],
   ];
   for (const [name, msg, bytes] of cases) {
-    test(name, () => {
+    void test(name, () => {
       assert.deepEqual(encode(msg), Uint8Array.from(bytes));
       assert.deepEqual(decode(Uint8Array.from(bytes)), msg);
     });
   }
 });
 
-describe('backend decoding rejects malformed bodies', () => {
-  test('every truncated body is a ProtocolError (or, for a trailing byte run, still well formed)', () => {
+void describe('backend decoding rejects malformed bodies', () => {
+  void test('every truncated body is a ProtocolError (or, for a trailing byte run, still well formed)', () => {
     for (const msg of backendSamples) {
       const bytes = encode(msg);
       for (let end = 5; end < bytes.length; end++) {
@@ -114,7 +114,7 @@ describe('backend decoding rejects malformed bodies', () => {
     }
   });
 
-  test('an error names the message it was decoding', () => {
+  void test('an error names the message it was decoding', () => {
     const [t, body] = raw('D', 0, 1, 0, 0, 0, 9, 1);
     assert.throws(
       () => decodeBackend(t, body, 0, body.length),
@@ -122,7 +122,7 @@ describe('backend decoding rejects malformed bodies', () => {
     );
   });
 
-  test('trailing bytes after the last field', () => {
+  void test('trailing bytes after the last field', () => {
     for (const msg of backendSamples) {
       if (restTyped.has(msg.type)) continue;
       const bytes = encode(msg);
@@ -132,7 +132,7 @@ describe('backend decoding rejects malformed bodies', () => {
     }
   });
 
-  test('unknown type bytes', () => {
+  void test('unknown type bytes', () => {
     const known = new Set('R K 2 3 C d c G H W D I E V v n N A t S 1 s Z T'.split(' ').map((c) => c.charCodeAt(0)));
     for (let t = 0; t < 256; t++) {
       if (known.has(t)) continue;
@@ -166,18 +166,18 @@ describe('backend decoding rejects malformed bodies', () => {
     ['ParseComplete with a body', raw('1', 0)],
   ];
   for (const [name, [type, body]] of malformed) {
-    test(name, () => {
+    void test(name, () => {
       assert.throws(() => decodeBackend(type, body, 0, body.length), ProtocolError);
     });
   }
 
-  test('a NUL terminator beyond the body end does not count', () => {
+  void test('a NUL terminator beyond the body end does not count', () => {
     // The String's NUL sits just past `end`: it belongs to the next message.
     const bytes = Uint8Array.from([...cstr('SELECT 1')]);
     assert.throws(() => decodeBackend(0x43, bytes, 0, bytes.length - 1), ProtocolError);
   });
 
-  test('random bodies for every type byte: a message or a ProtocolError, nothing else (property)', () => {
+  void test('random bodies for every type byte: a message or a ProtocolError, nothing else (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 64 }), (type, body) => {
         try {
@@ -192,7 +192,7 @@ describe('backend decoding rejects malformed bodies', () => {
   });
 });
 
-describe('backend encoding rejects what the wire cannot carry', () => {
+void describe('backend encoding rejects what the wire cannot carry', () => {
   const cases: [string, BackendMessage][] = [
     ['a NUL in a CommandComplete tag', { type: 'CommandComplete', tag: 'SELECT\u00001' }],
     ['a NUL in a ParameterStatus value', { type: 'ParameterStatus', name: 'a', value: 'b\u0000' }],
@@ -210,7 +210,7 @@ describe('backend encoding rejects what the wire cannot carry', () => {
     ['65536 parameter OIDs', { type: 'ParameterDescription', parameterOids: new Array<number>(65536).fill(25) }],
   ];
   for (const [name, msg] of cases) {
-    test(name, () => {
+    void test(name, () => {
       const w = new Writer(8);
       encodeBackend({ type: 'NoData' }, w);
       const before = w.toBytes();
@@ -221,7 +221,7 @@ describe('backend encoding rejects what the wire cannot carry', () => {
     });
   }
 
-  test('65535 DataRow columns are accepted', () => {
+  void test('65535 DataRow columns are accepted', () => {
     const m: BackendMessage = { type: 'DataRow', values: new Array<null>(65535).fill(null) };
     assert.deepEqual(decode(encode(m)), m);
   });

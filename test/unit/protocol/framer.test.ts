@@ -45,20 +45,20 @@ function header(type: number, length: number): Uint8Array {
   return b;
 }
 
-describe('Framer: whole streams', () => {
+void describe('Framer: whole streams', () => {
   const stream = encodeAll(backendSamples);
 
-  test('one chunk holding every backend message decodes to the same messages', () => {
+  void test('one chunk holding every backend message decodes to the same messages', () => {
     assert.deepEqual(decodeChunks([stream]), backendSamples);
   });
 
-  test('split into two at every byte offset, the stream decodes identically', () => {
+  void test('split into two at every byte offset, the stream decodes identically', () => {
     for (let cut = 0; cut <= stream.length; cut++) {
       assert.deepEqual(decodeChunks(splitAt(stream, [cut])), backendSamples, `cut at ${cut}`);
     }
   });
 
-  test('split into three at many offset pairs, the stream decodes identically', () => {
+  void test('split into three at many offset pairs, the stream decodes identically', () => {
     for (let a = 0; a <= stream.length; a += 7) {
       for (let b = a; b <= stream.length; b += 13) {
         assert.deepEqual(decodeChunks(splitAt(stream, [a, b])), backendSamples, `cuts at ${a}, ${b}`);
@@ -66,12 +66,12 @@ describe('Framer: whole streams', () => {
     }
   });
 
-  test('1-byte chunks decode identically', () => {
+  void test('1-byte chunks decode identically', () => {
     const chunks = Array.from(stream, (b) => Uint8Array.of(b));
     assert.deepEqual(decodeChunks(chunks), backendSamples);
   });
 
-  test('all chunks pushed before any next() decode identically', () => {
+  void test('all chunks pushed before any next() decode identically', () => {
     for (const size of [1, 2, 3, 5, 8, 64, 1000]) {
       const framer = new Framer();
       for (let i = 0; i < stream.length; i += size) framer.push(stream.slice(i, i + size));
@@ -83,7 +83,7 @@ describe('Framer: whole streams', () => {
     }
   });
 
-  test('random messages in random chunkings decode identically (property)', () => {
+  void test('random messages in random chunkings decode identically (property)', () => {
     fc.assert(
       fc.property(
         fc.array(backendMessage, { minLength: 1, maxLength: 30 }),
@@ -108,7 +108,7 @@ describe('Framer: whole streams', () => {
     );
   });
 
-  test('a large message arriving in small chunks is assembled intact', () => {
+  void test('a large message arriving in small chunks is assembled intact', () => {
     const big = new Uint8Array(300_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
     const msgs: BackendMessage[] = [{ type: 'ParseComplete' }, { type: 'CopyData', data: big }, { type: 'CopyDone' }];
@@ -119,8 +119,8 @@ describe('Framer: whole streams', () => {
   });
 });
 
-describe('Framer: zero copy and buffer ownership', () => {
-  test('frames of messages wholly inside a chunk point into that chunk', () => {
+void describe('Framer: zero copy and buffer ownership', () => {
+  void test('frames of messages wholly inside a chunk point into that chunk', () => {
     const chunk = encodeAll([{ type: 'BindComplete' }, { type: 'CommandComplete', tag: 'SELECT 1' }]);
     const framer = new Framer();
     framer.push(chunk);
@@ -135,7 +135,7 @@ describe('Framer: zero copy and buffer ownership', () => {
     assert.equal(framer.next(), null);
   });
 
-  test('after a straddling message, later whole messages point into the new chunk', () => {
+  void test('after a straddling message, later whole messages point into the new chunk', () => {
     const bytes = encodeAll([{ type: 'CommandComplete', tag: 'SELECT 1' }, { type: 'ReadyForQuery', status: 'I' }]);
     const first = bytes.slice(0, 7);
     const second = bytes.slice(7);
@@ -155,7 +155,7 @@ describe('Framer: zero copy and buffer ownership', () => {
     assert.deepEqual(decodeBackend(b.type, b.buf, b.start, b.end), { type: 'ReadyForQuery', status: 'I' });
   });
 
-  test('bytes of earlier frames are never overwritten by later pushes', () => {
+  void test('bytes of earlier frames are never overwritten by later pushes', () => {
     const msgs: BackendMessage[] = [];
     for (let i = 0; i < 50; i++) msgs.push({ type: 'DataRow', values: [new Uint8Array(i + 1).fill(i)] });
     const bytes = encodeAll(msgs);
@@ -173,7 +173,7 @@ describe('Framer: zero copy and buffer ownership', () => {
     kept.forEach((v, i) => assert.deepEqual(v, new Uint8Array(i + 1).fill(i)));
   });
 
-  test('a huge declared length is not allocated before its bytes arrive', () => {
+  void test('a huge declared length is not allocated before its bytes arrive', () => {
     const framer = new Framer();
     const before = process.memoryUsage().arrayBuffers;
     framer.push(header(0x64, 2 ** 30));
@@ -184,7 +184,7 @@ describe('Framer: zero copy and buffer ownership', () => {
     assert.ok(grown < 64 * 1024 * 1024, `grew by ${grown} bytes`);
   });
 
-  test('empty chunks are ignored', () => {
+  void test('empty chunks are ignored', () => {
     const framer = new Framer();
     framer.push(new Uint8Array(0));
     assert.equal(framer.next(), null);
@@ -196,7 +196,7 @@ describe('Framer: zero copy and buffer ownership', () => {
     assert.deepEqual(decodeBackend(f.type, f.buf, f.start, f.end), { type: 'ReadyForQuery', status: 'I' });
   });
 
-  test('bufferedBytes counts what has not been returned', () => {
+  void test('bufferedBytes counts what has not been returned', () => {
     const bytes = encodeAll([{ type: 'ParseComplete' }, { type: 'BindComplete' }]);
     const framer = new Framer();
     assert.equal(framer.bufferedBytes(), 0);
@@ -212,7 +212,7 @@ describe('Framer: zero copy and buffer ownership', () => {
   });
 });
 
-describe('Framer: declared lengths', () => {
+void describe('Framer: declared lengths', () => {
   const bad: [string, number][] = [
     ['negative (-1)', -1],
     ['most negative', -0x80000000],
@@ -220,7 +220,7 @@ describe('Framer: declared lengths', () => {
     ['three', 3],
   ];
   for (const [name, length] of bad) {
-    test(`a ${name} length is a ProtocolError naming the type and length`, () => {
+    void test(`a ${name} length is a ProtocolError naming the type and length`, () => {
       const framer = new Framer();
       framer.push(header(0x44, length));
       assert.throws(
@@ -232,7 +232,7 @@ describe('Framer: declared lengths', () => {
     });
   }
 
-  test('a length over the configured cap is a ProtocolError; the cap itself is accepted', () => {
+  void test('a length over the configured cap is a ProtocolError; the cap itself is accepted', () => {
     const atCap = new Framer({ maxMessageSize: 20 });
     atCap.push(header(0x64, 20));
     atCap.push(new Uint8Array(16));
@@ -248,7 +248,7 @@ describe('Framer: declared lengths', () => {
     );
   });
 
-  test('over 1 GiB is rejected by default, before any body byte arrives', () => {
+  void test('over 1 GiB is rejected by default, before any body byte arrives', () => {
     for (const length of [2 ** 30 + 1, 0x7fffffff]) {
       const framer = new Framer();
       framer.push(header(0x44, length));
@@ -259,7 +259,7 @@ describe('Framer: declared lengths', () => {
     assert.equal(ok.next(), null, 'exactly 1 GiB waits for its body');
   });
 
-  test('a bad length split across chunks is caught once the header is whole', () => {
+  void test('a bad length split across chunks is caught once the header is whole', () => {
     const h = header(0x54, 2);
     for (let cut = 1; cut < 5; cut++) {
       const framer = new Framer();
@@ -270,7 +270,7 @@ describe('Framer: declared lengths', () => {
     }
   });
 
-  test('a bad length after good messages is still caught, and the good ones come first', () => {
+  void test('a bad length after good messages is still caught, and the good ones come first', () => {
     const good = encodeAll([{ type: 'NoData' }]);
     const framer = new Framer();
     framer.push(good);
@@ -282,7 +282,7 @@ describe('Framer: declared lengths', () => {
     );
   });
 
-  test('random headers never crash or hang: a frame, null or a ProtocolError', () => {
+  void test('random headers never crash or hang: a frame, null or a ProtocolError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 64 }), fc.integer({ min: 4, max: 64 }), (bytes, cap) => {
         const framer = new Framer({ maxMessageSize: cap });
@@ -298,7 +298,7 @@ describe('Framer: declared lengths', () => {
     );
   });
 
-  test('maxMessageSize must be a sane integer', () => {
+  void test('maxMessageSize must be a sane integer', () => {
     for (const bad of [3, 0, -1, 1.5, Number.NaN, Infinity]) {
       assert.throws(() => new Framer({ maxMessageSize: bad }), InterfaceError, String(bad));
     }
@@ -307,14 +307,14 @@ describe('Framer: declared lengths', () => {
   });
 });
 
-describe('Framer: the server side of startup', () => {
+void describe('Framer: the server side of startup', () => {
   function encodeFront(msgs: readonly FrontendMessage[]): Uint8Array {
     const w = new Writer(8);
     for (const m of msgs) encodeFrontend(m, w);
     return w.toBytes();
   }
 
-  test('an untyped StartupMessage then typed messages, split at every offset', () => {
+  void test('an untyped StartupMessage then typed messages, split at every offset', () => {
     const first = frontendSamples[0]!.msg;
     const rest = frontendSamples.filter((s) => !untypedFrontend.has(s.msg.type) && s.context === undefined).map((s) => s.msg);
     const bytes = encodeFront([first, ...rest]);
@@ -337,7 +337,7 @@ describe('Framer: the server side of startup', () => {
     }
   });
 
-  test('nextUntyped rejects a length below 4 or over the cap', () => {
+  void test('nextUntyped rejects a length below 4 or over the cap', () => {
     const tiny = new Framer();
     tiny.push(Uint8Array.of(0, 0, 0, 3));
     assert.throws(() => tiny.nextUntyped(), (err: unknown) => err instanceof ProtocolError && /untyped/.test(err.message));
@@ -346,7 +346,7 @@ describe('Framer: the server side of startup', () => {
     assert.throws(() => big.nextUntyped(), ProtocolError);
   });
 
-  test("nextByte reads the single-byte answer to SSLRequest, then messages follow", () => {
+  void test("nextByte reads the single-byte answer to SSLRequest, then messages follow", () => {
     const framer = new Framer();
     assert.equal(framer.nextByte(), -1);
     const msg = encodeAll([{ type: 'AuthenticationOk' }]);
@@ -365,7 +365,7 @@ describe('Framer: the server side of startup', () => {
     assert.deepEqual(decodeBackend(f.type, f.buf, f.start, f.end), { type: 'AuthenticationOk' });
   });
 
-  test("bytes after the SSL answer are visible through bufferedBytes", () => {
+  void test("bytes after the SSL answer are visible through bufferedBytes", () => {
     const framer = new Framer();
     framer.push(Uint8Array.of(0x53, 0x52, 0, 0, 0, 8));
     assert.equal(framer.nextByte(), 0x53);

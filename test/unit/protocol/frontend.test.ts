@@ -43,22 +43,22 @@ const cstr = (s: string): number[] => [...new TextEncoder().encode(s), 0];
 
 const restTyped = new Set(['CopyData', 'GSSResponse', 'SASLResponse', 'CancelRequest']);
 
-describe('frontend messages round-trip', () => {
+void describe('frontend messages round-trip', () => {
   for (const { msg, context } of frontendSamples) {
-    test(`${msg.type}${context ? ` (${context})` : ''}`, () => {
+    void test(`${msg.type}${context ? ` (${context})` : ''}`, () => {
       assert.deepEqual(decode(encode(msg), untypedFrontend.has(msg.type), context), msg);
     });
   }
 
-  test('Bind (property)', () => {
+  void test('Bind (property)', () => {
     fc.assert(fc.property(bind, (m) => assert.deepEqual(decode(encode(m), false), m)));
   });
 
-  test('StartupMessage (property)', () => {
+  void test('StartupMessage (property)', () => {
     fc.assert(fc.property(startupMessage, (m) => assert.deepEqual(decode(encode(m), true), m)));
   });
 
-  test('a startup parameter named __proto__ stays a plain key', () => {
+  void test('a startup parameter named __proto__ stays a plain key', () => {
     const parameters: Record<string, string> = {};
     Object.defineProperty(parameters, '__proto__', { value: 'x', enumerable: true, writable: true, configurable: true });
     const decoded = decode(encode({ type: 'StartupMessage', protocolVersion: PROTOCOL_3_0, parameters }), true);
@@ -68,7 +68,7 @@ describe('frontend messages round-trip', () => {
   });
 });
 
-describe('frontend wire bytes match the protocol documentation', () => {
+void describe('frontend wire bytes match the protocol documentation', () => {
   const cases: [string, FrontendMessage, number[]][] = [
     ['Sync', { type: 'Sync' }, [0x53, 0, 0, 0, 4]],
     ['Flush', { type: 'Flush' }, [0x48, 0, 0, 0, 4]],
@@ -95,10 +95,10 @@ describe('frontend wire bytes match the protocol documentation', () => {
     ['SASLInitialResponse', { type: 'SASLInitialResponse', mechanism: 'M', data: null }, [0x70, ...int32(10), ...cstr('M'), ...int32(-1)]],
   ];
   for (const [name, msg, bytes] of cases) {
-    test(name, () => assert.deepEqual(encode(msg), Uint8Array.from(bytes)));
+    void test(name, () => assert.deepEqual(encode(msg), Uint8Array.from(bytes)));
   }
 
-  test('the hot-path writers produce the same bytes as encodeFrontend', () => {
+  void test('the hot-path writers produce the same bytes as encodeFrontend', () => {
     const pairs: [(w: Writer) => void, FrontendMessage][] = [
       [(w) => writeSync(w), { type: 'Sync' }],
       [(w) => writeFlush(w), { type: 'Flush' }],
@@ -119,7 +119,7 @@ describe('frontend wire bytes match the protocol documentation', () => {
   });
 });
 
-describe('frontend encoding rejects what the wire cannot carry', () => {
+void describe('frontend encoding rejects what the wire cannot carry', () => {
   const nul = 'a\u0000b';
   const rejected: [string, (w: Writer) => void][] = [
     ['a NUL in a Query', (w) => writeQuery(w, `select '${nul}'`)],
@@ -149,7 +149,7 @@ describe('frontend encoding rejects what the wire cannot carry', () => {
     ['a 257-byte cancel key', (w) => encodeFrontend({ type: 'CancelRequest', processId: 1, secretKey: new Uint8Array(257) }, w)],
   ];
   for (const [name, write] of rejected) {
-    test(name, () => {
+    void test(name, () => {
       const w = new Writer(8);
       writeSync(w);
       assert.throws(() => write(w), InterfaceError);
@@ -159,21 +159,21 @@ describe('frontend encoding rejects what the wire cannot carry', () => {
     });
   }
 
-  test('the NUL error names the field and says what to do', () => {
+  void test('the NUL error names the field and says what to do', () => {
     assert.throws(
       () => writeQuery(new Writer(), 'a\u0000'),
       (err: unknown) => err instanceof InterfaceError && /Query text/.test(err.message) && /NUL/.test(err.message) && /remove/.test(err.message),
     );
   });
 
-  test('65535 Bind parameters are accepted', () => {
+  void test('65535 Bind parameters are accepted', () => {
     const m: FrontendMessage = { type: 'Bind', portal: '', statement: '', parameterFormats: [1], parameters: new Array<null>(65535).fill(null), resultFormats: [] };
     assert.deepEqual(decode(encode(m), false), m);
   });
 });
 
-describe('frontend decoding rejects malformed bodies', () => {
-  test('every truncated body is a ProtocolError (or, for a trailing byte run, still well formed)', () => {
+void describe('frontend decoding rejects malformed bodies', () => {
+  void test('every truncated body is a ProtocolError (or, for a trailing byte run, still well formed)', () => {
     for (const { msg, context } of frontendSamples) {
       const bytes = encode(msg);
       const untyped = untypedFrontend.has(msg.type);
@@ -192,7 +192,7 @@ describe('frontend decoding rejects malformed bodies', () => {
     }
   });
 
-  test('trailing bytes after the last field', () => {
+  void test('trailing bytes after the last field', () => {
     for (const { msg, context } of frontendSamples) {
       if (restTyped.has(msg.type)) continue;
       const bytes = encode(msg);
@@ -206,7 +206,7 @@ describe('frontend decoding rejects malformed bodies', () => {
     }
   });
 
-  test('unknown type bytes', () => {
+  void test('unknown type bytes', () => {
     const known = new Set('B C d c f D E H F p P Q S X'.split(' ').map((c) => c.charCodeAt(0)));
     for (let t = 0; t < 256; t++) {
       if (known.has(t)) continue;
@@ -224,18 +224,18 @@ describe('frontend decoding rejects malformed bodies', () => {
     ['Sync with a body', 0x53, [0]],
   ];
   for (const [name, type, body] of malformed) {
-    test(name, () => {
+    void test(name, () => {
       const b = Uint8Array.from(body);
       assert.throws(() => decodeFrontend(type, b, 0, b.length), ProtocolError);
     });
   }
 
-  test('SASLInitialResponse with a data length of -2', () => {
+  void test('SASLInitialResponse with a data length of -2', () => {
     const b = Uint8Array.from([...cstr('M'), ...int32(-2)]);
     assert.throws(() => decodeFrontend(0x70, b, 0, b.length, 'sasl-initial'), ProtocolError);
   });
 
-  test('the context decides how a p message reads', () => {
+  void test('the context decides how a p message reads', () => {
     const b = Uint8Array.from(cstr('secret'));
     assert.deepEqual(decodeFrontend(0x70, b, 0, b.length), { type: 'PasswordMessage', password: 'secret' });
     assert.deepEqual(decodeFrontend(0x70, b, 0, b.length, 'sasl'), { type: 'SASLResponse', data: b });
@@ -253,13 +253,13 @@ describe('frontend decoding rejects malformed bodies', () => {
     ['an empty body', []],
   ];
   for (const [name, body] of untypedBad) {
-    test(`untyped: ${name}`, () => {
+    void test(`untyped: ${name}`, () => {
       const b = Uint8Array.from(body);
       assert.throws(() => decodeUntypedFrontend(b, 0, b.length), ProtocolError);
     });
   }
 
-  test('random bodies for every type and context: a message or a ProtocolError (property)', () => {
+  void test('random bodies for every type and context: a message or a ProtocolError (property)', () => {
     const contexts: PasswordContext[] = ['password', 'sasl-initial', 'sasl', 'gss'];
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...contexts), fc.boolean(), (type, body, context, untyped) => {

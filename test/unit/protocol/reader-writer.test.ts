@@ -5,8 +5,8 @@ import { Reader } from '../../../src/protocol/reader.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import { InterfaceError, ProtocolError } from '../../../src/errors/client.js';
 
-describe('Writer', () => {
-  test('writes big-endian integers and floats', () => {
+void describe('Writer', () => {
+  void test('writes big-endian integers and floats', () => {
     const w = new Writer();
     w.int8(0x1ff).int16(-2).uint16(0xfffe).int32(-3).uint32(0xfffffffd).int64(-4n).float32(1.5).float64(-0.1);
     const expected = new Uint8Array(1 + 2 + 2 + 4 + 4 + 8 + 4 + 8);
@@ -22,7 +22,7 @@ describe('Writer', () => {
     assert.deepEqual(w.toBytes(), expected);
   });
 
-  test('grows from any initial size, including 0 and 1, keeping earlier bytes', () => {
+  void test('grows from any initial size, including 0 and 1, keeping earlier bytes', () => {
     for (const initial of [0, 1, 3, 4096]) {
       const w = new Writer(initial);
       for (let i = 0; i < 10_000; i++) w.int16(i);
@@ -33,7 +33,7 @@ describe('Writer', () => {
     }
   });
 
-  test('strings are UTF-8, with room for the widest characters', () => {
+  void test('strings are UTF-8, with room for the widest characters', () => {
     const w = new Writer(1);
     const s = '€𝄞ab\u{10FFFF}';
     w.cstring(s).string(s);
@@ -41,14 +41,14 @@ describe('Writer', () => {
     assert.deepEqual(w.toBytes(), Uint8Array.from([...bytes, 0, ...bytes]));
   });
 
-  test('a message length is back-patched to count itself and the body', () => {
+  void test('a message length is back-patched to count itself and the body', () => {
     const w = new Writer(2);
     w.startMessage(0x51).cstring('select 1').endMessage();
     w.startUntyped().int32(1).endMessage();
     assert.deepEqual(w.toBytes(), Uint8Array.from([0x51, 0, 0, 0, 13, ...new TextEncoder().encode('select 1'), 0, 0, 0, 0, 8, 0, 0, 0, 1]));
   });
 
-  test('reserveLength and patchLength, with and without the length itself', () => {
+  void test('reserveLength and patchLength, with and without the length itself', () => {
     const w = new Writer();
     const a = w.reserveLength();
     w.int16(7);
@@ -59,7 +59,7 @@ describe('Writer', () => {
     assert.deepEqual(w.toBytes(), Uint8Array.of(0, 0, 0, 13, 0, 7, 0, 0, 0, 3, 1, 2, 3));
   });
 
-  test('a second startMessage, or endMessage with none open, is an InterfaceError', () => {
+  void test('a second startMessage, or endMessage with none open, is an InterfaceError', () => {
     const w = new Writer();
     w.startMessage(0x51);
     assert.throws(() => w.startMessage(0x51), InterfaceError);
@@ -68,7 +68,7 @@ describe('Writer', () => {
     assert.throws(() => w.endMessage(), InterfaceError);
   });
 
-  test('abortMessage drops a half-written message and allows a new one', () => {
+  void test('abortMessage drops a half-written message and allows a new one', () => {
     const w = new Writer();
     w.startMessage(0x53).endMessage();
     w.startMessage(0x42).cstring('half');
@@ -81,7 +81,7 @@ describe('Writer', () => {
     assert.deepEqual(w.toBytes(), Uint8Array.of(0x53, 0, 0, 0, 4, 0x48, 0, 0, 0, 4));
   });
 
-  test('a length beyond Int32 is refused and the message dropped, never wrapped', () => {
+  void test('a length beyond Int32 is refused and the message dropped, never wrapped', () => {
     const w = new Writer();
     w.startMessage(0x53).endMessage();
     w.startMessage(0x64);
@@ -93,7 +93,7 @@ describe('Writer', () => {
     assert.equal(w.length, 10);
   });
 
-  test('take returns the bytes, resets, and lets a huge backing store go', () => {
+  void test('take returns the bytes, resets, and lets a huge backing store go', () => {
     const w = new Writer(16);
     w.int32(5);
     assert.deepEqual(w.take(), Uint8Array.of(0, 0, 0, 5));
@@ -107,7 +107,7 @@ describe('Writer', () => {
     assert.throws(() => w.take(), InterfaceError);
   });
 
-  test('toBytes is a copy; reset forgets everything', () => {
+  void test('toBytes is a copy; reset forgets everything', () => {
     const w = new Writer();
     w.int8(1);
     const copy = w.toBytes();
@@ -121,8 +121,8 @@ describe('Writer', () => {
   });
 });
 
-describe('Reader', () => {
-  test('reads what the Writer wrote (property)', () => {
+void describe('Reader', () => {
+  void test('reads what the Writer wrote (property)', () => {
     type Op =
       | { k: 'int8'; v: number }
       | { k: 'int16'; v: number }
@@ -182,7 +182,7 @@ describe('Reader', () => {
     );
   });
 
-  test('every read past the end is a ProtocolError and does not move', () => {
+  void test('every read past the end is a ProtocolError and does not move', () => {
     const buf = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
     const reads: [string, (r: Reader) => unknown, number][] = [
       ['uint8', (r) => r.uint8(), 1],
@@ -208,12 +208,12 @@ describe('Reader', () => {
     }
   });
 
-  test('a negative byte count is a ProtocolError', () => {
+  void test('a negative byte count is a ProtocolError', () => {
     const r = new Reader(new Uint8Array(8));
     assert.throws(() => r.bytes(-1), ProtocolError);
   });
 
-  test('a String must end with a NUL inside the range', () => {
+  void test('a String must end with a NUL inside the range', () => {
     const buf = Uint8Array.of(0x61, 0x62, 0, 0x63);
     assert.equal(new Reader(buf).cstring(), 'ab');
     assert.throws(() => new Reader(buf, 0, 2).cstring(), ProtocolError);
@@ -223,7 +223,7 @@ describe('Reader', () => {
     empty.expectEnd('empty');
   });
 
-  test('bytes and rest are views, not copies', () => {
+  void test('bytes and rest are views, not copies', () => {
     const buf = Uint8Array.of(1, 2, 3, 4);
     const r = new Reader(buf, 1);
     const b = r.bytes(1);
@@ -235,13 +235,13 @@ describe('Reader', () => {
     assert.equal(r.remaining(), 0);
   });
 
-  test('expectEnd reports trailing bytes', () => {
+  void test('expectEnd reports trailing bytes', () => {
     const r = new Reader(Uint8Array.of(1, 2, 3));
     r.uint8();
     assert.throws(() => r.expectEnd('Thing'), (err: unknown) => err instanceof ProtocolError && /Thing: 2 unexpected/.test(err.message));
   });
 
-  test('a range outside the buffer is refused up front', () => {
+  void test('a range outside the buffer is refused up front', () => {
     const buf = new Uint8Array(4);
     assert.throws(() => new Reader(buf, -1, 2), ProtocolError);
     assert.throws(() => new Reader(buf, 0, 5), ProtocolError);
