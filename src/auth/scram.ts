@@ -92,15 +92,19 @@ export class ScramClient {
         );
       }
       if (channelBinding.data.length === 0) {
-        throw new InterfaceError('channel binding data is empty; pass the certificate hash from tlsServerEndPointHash()');
+        throw new InterfaceError(
+          'channel binding data is empty; pass the certificate hash from tlsServerEndPointHash()',
+        );
       }
     }
     if (mechanism === PLUS) {
       if (channelBinding === undefined) {
-        throw new InterfaceError(`${PLUS} needs channelBinding data: pass the server certificate hash from tlsServerEndPointHash()`);
+        throw new InterfaceError(
+          `${PLUS} needs channelBinding data: pass the server certificate hash from tlsServerEndPointHash()`,
+        );
       }
       this.#gs2Header = 'p=tls-server-end-point,,';
-      this.#bindingData = channelBinding.data;
+      this.#bindingData = Uint8Array.from(channelBinding.data);
     } else {
       this.#gs2Header = channelBinding === undefined ? 'n,,' : 'y,,';
       this.#bindingData = new Uint8Array(0);
@@ -113,13 +117,17 @@ export class ScramClient {
     }
     if (!Number.isSafeInteger(this.#maxIterations) || this.#maxIterations < this.#minIterations) {
       throw new InterfaceError(
-        `maxIterations must be an integer no smaller than minIterations (${this.#minIterations}), got ${this.#maxIterations}`,
+        `maxIterations must be an integer no smaller than minIterations (${this.#minIterations}), ` +
+          `got ${this.#maxIterations}`,
       );
     }
 
     this.#nonce = options.nonce ?? randomBytes(18).toString('base64');
     if (!PRINTABLE_NO_COMMA.test(this.#nonce)) {
       throw new InterfaceError('the SCRAM client nonce must be non-empty printable ASCII without commas');
+    }
+    if (typeof options.password !== 'string') {
+      throw new InterfaceError('SCRAM authentication needs a password string; set password in the connection options');
     }
     const user = options.user ?? '';
     this.#user = user === '' ? '' : saslprep(user).replace(/=/g, '=3D').replace(/,/g, '=2C');
@@ -146,7 +154,9 @@ export class ScramClient {
 
   /**
    * Checks the server-first-message (from AuthenticationSASLContinue) and
-   * returns the client-final-message with the proof, for SASLResponse.
+   * returns the client-final-message with the proof, for SASLResponse. The
+   * key derivation runs synchronously: its cost is the server's iteration
+   * count, which maxIterations bounds.
    * @throws ProtocolError when the message is malformed or out of order, or
    * ConnectionError when the server reports an error or asks for an iteration
    * count outside the configured bounds.
@@ -280,7 +290,8 @@ export class ScramClient {
       failed: 'after the exchange had already failed',
     };
     const error = new ProtocolError(
-      `unexpected SCRAM ${message}: it arrived ${reason[this.#state]}; the server is out of step, so the connection must be closed`,
+      `unexpected SCRAM ${message}: it arrived ${reason[this.#state]}; ` +
+        'the server is out of step, so the connection must be closed',
     );
     this.#fail();
     throw error;
@@ -337,7 +348,9 @@ export function selectScramMechanism(
   if (channelBinding === 'prefer' && hasPlus) return PLUS;
   if (hasPlain) return PLAIN;
   if (hasPlus) {
-    throw new ConnectionError(`server offered only ${PLUS}, which channel_binding=disable rules out; set channel_binding=prefer`);
+    throw new ConnectionError(
+      `server offered only ${PLUS}, which channel_binding=disable rules out; set channel_binding=prefer`,
+    );
   }
   throw new ConnectionError(
     `server offered no SASL mechanism pgjet supports (offered: ${list}); pgjet supports ${PLAIN} and ${PLUS}`,

@@ -71,8 +71,9 @@ export interface ConnectOptions {
    * Shorthand for TLS. `true` means verify-full against Node's trusted root
    * certificates (like asyncpg), `false` means disable, a string is an
    * sslmode, and a `tls.ConnectionOptions` object means TLS with those options
-   * (verify-full unless it sets `rejectUnauthorized: false`, then require).
-   * The object's fields win over those derived from the ssl* options.
+   * (verify-full unless it sets `rejectUnauthorized: false`, then require;
+   * add `sslmode` to choose another mode). The object's fields win over
+   * those derived from the ssl* options.
    */
   ssl?: boolean | SslMode | ConnectionOptions;
   /** libpq's sslmode. Default: PGSSLMODE, else `prefer` (`verify-full` when sslrootcert is `system`). */
@@ -185,8 +186,9 @@ export interface ResolvedConfig {
   readonly sslmode: SslMode;
   /**
    * What the server certificate is checked against: nothing, the CA chain,
-   * or the CA chain and the host name. `require` with a root certificate
-   * present checks the chain, as libpq does.
+   * or the CA chain and the host name. As in libpq, allow, prefer and
+   * require check the chain when a root certificate file is present (unless
+   * the ssl object sets rejectUnauthorized: false).
    */
   readonly sslVerify: 'none' | 'ca' | 'full';
   /** Base TLS options (certificates already read from disk), or undefined when sslmode is disable. */

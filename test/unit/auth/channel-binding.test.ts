@@ -101,7 +101,11 @@ describe('certificateSignatureAlgorithm', () => {
       der(0x31, der(0x30), der(0x30, der(0x06, RSASSA_PSS_OID))),
     ];
     for (const bytes of malformed) {
-      assert.throws(() => certificateSignatureAlgorithm(bytes), (e: unknown) => e instanceof InterfaceError && /not valid DER/.test(e.message), hex(bytes));
+      assert.throws(
+        () => certificateSignatureAlgorithm(bytes),
+        (e: unknown) => e instanceof InterfaceError && /not valid DER/.test(e.message),
+        hex(bytes),
+      );
     }
   });
 });

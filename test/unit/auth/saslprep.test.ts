@@ -215,6 +215,11 @@ describe('saslprep: properties', () => {
 });
 
 describe('prepareScramPassword', () => {
+  test('checks the mapped characters before normalization, as PostgreSQL does', () => {
+    assert.equal(prepareScramPassword('\u0627\u2122\u0627'), '\u0627TM\u0627');
+    assert.equal(prepareScramPassword('\u0340\u00e9'), '\u0340\u00e9');
+  });
+
   test('uses the SASLprep result when there is one', () => {
     assert.equal(prepareScramPassword('I\u00adX'), 'IX');
     assert.equal(prepareScramPassword('pass\u00a0word'), 'pass word');
@@ -224,6 +229,9 @@ describe('prepareScramPassword', () => {
     assert.equal(prepareScramPassword('\u0007\u00e9'), '\u0007\u00e9');
     assert.equal(prepareScramPassword('\u0627a\u0627'), '\u0627a\u0627');
     assert.equal(prepareScramPassword('\u{1f600}'), '\u{1f600}');
+    assert.equal(prepareScramPassword('\u0627a\u00ad\u0627'), '\u0627a\u00ad\u0627');
+    assert.equal(prepareScramPassword('\u00ad\u0221'), '\u00ad\u0221');
+    assert.equal(prepareScramPassword('x\ue000\u00a0'), 'x\ue000\u00a0');
   });
 
   test('uses an all-ASCII password as given, control characters included', () => {
@@ -273,6 +281,10 @@ describe('prepareScramPassword', () => {
     ['\u2ff0\u00e9', 'hJQWTqG4u+NioUNhMdYPvg==', '+7ZeHcEp7NqUz2lIC/x65htyF5qpysoLJb4KptD6OIQ='],
     ['\ufdd0\u00e9', 'lDmNM66HvoGmCTPO6YBMyQ==', 'r2tK6SVC8hj6nY9j1VFUVsCsWOXjwnjalv9UF7fD8CM='],
     ['\u0345\u00e9', 'FcmvvTJb3mdmO47hr518kQ==', 'Vh74pDpxtWn1BxclT5m7VOK1chEXeSAgxoBFKcZ7UA0='],
+    // Failures where mapping would have changed the string, so falling back shows.
+    ['\u0627a\u00ad\u0627', '5nCVXR1s4U9ozbj3J/+dRQ==', 'cWojKF3cC+yFFp/HFp/Lj+XWOPzhNUxAm+MlkvCi6lE='],
+    ['\u00ad\u0221', 'mWJ21URK7R5nzj8tuJUibA==', 'XcJb8kUYEt+5ac6ZpJEwpZ7gvZPt7KN1ipdIk3tfah0='],
+    ['\u{1f600}\u00a0', 'gVouQPZQVChyivgVbGqf9A==', 'y6KCPh7WgcqrMMUroPJks+PdkxAj7SUp+/9PWP2Oan0='],
   ];
   for (const [password, salt, storedKey] of serverVerifiers) {
     test(`derives the StoredKey PostgreSQL stored for ${escape(password)}`, () => {

@@ -188,7 +188,11 @@ describe('ScramClient: against verifiers PostgreSQL 18 stored', () => {
 });
 
 describe('ScramClient: the server-first-message is checked', () => {
-  const rejects = (serverFirst: string | Uint8Array, expected: RegExp, errorClass: typeof ProtocolError | typeof ConnectionError = ProtocolError) => {
+  const rejects = (
+    serverFirst: string | Uint8Array,
+    expected: RegExp,
+    errorClass: typeof ProtocolError | typeof ConnectionError = ProtocolError,
+  ): void => {
     const client = started();
     assert.throws(
       () => client.handleServerFirst(typeof serverFirst === 'string' ? bytes(serverFirst) : serverFirst),
@@ -212,7 +216,11 @@ describe('ScramClient: the server-first-message is checked', () => {
   });
 
   test('too few iterations', () => {
-    rejects(`r=${RFC.clientNonce}x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1023`, /1023 SCRAM iterations, fewer than minIterations \(1024\)/, ConnectionError);
+    rejects(
+      `r=${RFC.clientNonce}x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1023`,
+      /1023 SCRAM iterations, fewer than minIterations \(1024\)/,
+      ConnectionError,
+    );
   });
 
   test('too many iterations', () => {
@@ -353,7 +361,11 @@ describe('selectScramMechanism', () => {
 
   test('require fails closed', () => {
     assert.equal(selectScramMechanism(both, 'require', true), 'SCRAM-SHA-256-PLUS');
-    assert.throws(() => selectScramMechanism(plain, 'require', true), (e: unknown) => e instanceof ConnectionError && /did not offer SCRAM-SHA-256-PLUS \(offered: SCRAM-SHA-256\)/.test(e.message));
+    assert.throws(
+      () => selectScramMechanism(plain, 'require', true),
+      (e: unknown) =>
+        e instanceof ConnectionError && /did not offer SCRAM-SHA-256-PLUS \(offered: SCRAM-SHA-256\)/.test(e.message),
+    );
     assert.throws(() => selectScramMechanism(plain, 'require', false), /needs a TLS connection/);
   });
 

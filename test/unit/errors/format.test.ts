@@ -1,5 +1,3 @@
-// node:test's describe() and test() return promises that the runner itself awaits.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -9,15 +7,16 @@ import { columnWidth, cursorLines, detailLines } from '../../../src/errors/forma
 const line = (n: number): string => `LINE ${n}: `;
 
 describe('cursorLines', () => {
-  test('counts positions in code points, as the server does, not UTF-16 units', () => {
-    // The server sends P = 12 for "bad" here: the é is one character, two
-    // UTF-8 bytes. The emoji is one character, two UTF-16 units.
-    const sql = "SELECT 'é😀'bad";
-    assert.deepEqual(cursorLines(sql, 12, line), [`LINE 1: ${sql}`, `${' '.repeat(8)}${' '.repeat(12)}^`]);
+  test('counts positions in code points, as the server does, not UTF-16 units or bytes', () => {
+    // P = 14 points at "bad": é is two UTF-8 bytes, the emoji four bytes and
+    // two UTF-16 units, but each is one character. psql 15 against
+    // PostgreSQL 18 draws the caret in this very column.
+    const sql = "SELECT 'é😀', bad;";
+    assert.deepEqual(cursorLines(sql, 14, line), [`LINE 1: ${sql}`, `${' '.repeat(22)}^`]);
   });
 
   test('wide characters take two columns in the caret line, as psql draws it', () => {
-    // psql 15 against PostgreSQL 18 prints exactly these two lines.
+    // psql 15 against PostgreSQL 18 prints exactly the first pair.
     assert.deepEqual(cursorLines("SELECT '😀', bad;", 13, line), ["LINE 1: SELECT '😀', bad;", '                     ^']);
     assert.deepEqual(cursorLines('SELECT 名前x', 10, line), ['LINE 1: SELECT 名前x', `${' '.repeat(8 + 7 + 2 * 2)}^`]);
   });

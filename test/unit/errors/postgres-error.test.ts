@@ -1,5 +1,3 @@
-// node:test's describe() and test() return promises that the runner itself awaits.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
