@@ -149,6 +149,8 @@ function mapCharacters(input: string): Mapped {
   const indexes: number[] = [];
   for (let i = 0; i < input.length; ) {
     const cp = input.codePointAt(i) ?? 0;
+    // U+200B is in both C.1.2 and B.1; it becomes a space, as PostgreSQL maps
+    // it, because the server's stored verifier depends on that choice.
     if (inRanges(NON_ASCII_SPACE_C12, cp)) {
       codePoints.push(0x20);
       indexes.push(i);

@@ -3,12 +3,12 @@
  * Unix socket, SSL negotiation per sslmode, startup and authentication)
  * under connectTimeout, and hand back a ready Connection.
  */
-import type tls from 'node:tls';
 import { ConnectionError, InterfaceError, PgjetError, TimeoutError } from '../errors/client.js';
 import { PostgresError } from '../errors/postgres-error.js';
 import type { ConnectOptions, HostTarget, ResolvedConfig } from '../config/options.js';
 import { resolveConfig } from '../config/resolve.js';
-import { lookupPgpass } from '../config/pgpass.js';
+import { resolvePassword } from '../config/password.js';
+import { tlsOptionsForHost } from '../config/tls.js';
 import { encodeFrontend } from '../protocol/frontend.js';
 import { PROTOCOL_3_0 } from '../protocol/messages.js';
 import { createBuiltinRegistry } from '../types/registry.js';
@@ -92,12 +92,6 @@ async function connectHost(config: ResolvedConfig, target: HostTarget): Promise<
   return attempt(config, target, true);
 }
 
-function tlsOptionsFor(config: ResolvedConfig): tls.ConnectionOptions {
-  const base: tls.ConnectionOptions = { ...(config.ssl ?? {}) };
-  if (base.rejectUnauthorized === undefined) base.rejectUnauthorized = config.sslVerify !== 'none';
-  if (config.sslVerify === 'ca' && base.checkServerIdentity === undefined) base.checkServerIdentity = () => undefined;
-  return base;
-}
 
 async function attempt(config: ResolvedConfig, target: HostTarget, useTls: boolean): Promise<Connection> {
   const controller = new AbortController();
@@ -121,7 +115,7 @@ async function attempt(config: ResolvedConfig, target: HostTarget, useTls: boole
       port: target.port,
       useTls,
       tlsRequired: config.sslmode === 'require' || config.sslmode === 'verify-ca' || config.sslmode === 'verify-full',
-      tlsOptions: tlsOptionsFor(config),
+      tlsOptions: tlsOptionsForHost(config, target) ?? {},
       keepAlive: config.keepAlive,
       keepAliveInitialDelay: config.keepAliveInitialDelay,
       signal: controller.signal,
@@ -159,8 +153,7 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
           port: target.port,
           user: config.user,
           database: config.database,
-          password: config.password,
-          lookupPassfile: () => lookupPgpass(config.passfile, target.host, target.port, config.database, config.user, (w) => process.emitWarning(w)),
+          password: () => resolvePassword(config, target, (w) => process.emitWarning(w)),
           send: (write) => core.writeNow(write),
           fail: (err) => core.destroy(err),
         },

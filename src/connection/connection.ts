@@ -104,6 +104,7 @@ export class Connection {
    */
   fetch<T = Record<string, unknown>>(...a: QueryArgs): Promise<T[]> {
     const q = this.normalize('fetch', a);
+    if (q instanceof Error) return Promise.reject(q);
     const mode: RowMode = (q.rowMode ?? this.settings.rowMode) === 'array' ? 'array' : 'object';
     return this.run(q, (ctl) => this.query(q, mode, ctl)).then((r) => r.rows as T[]);
   }
@@ -111,6 +112,7 @@ export class Connection {
   /** Run a query and return its first row, or null when there is none. */
   fetchRow<T = Record<string, unknown>>(...a: QueryArgs): Promise<T | null> {
     const q = this.normalize('fetchRow', a);
+    if (q instanceof Error) return Promise.reject(q);
     const mode: RowMode = (q.rowMode ?? this.settings.rowMode) === 'array' ? 'array' : 'firstRow';
     return this.run(q, (ctl) => this.query(q, mode, ctl)).then((r) => (r.rows.length > 0 ? (r.rows[0] as T) : null));
   }
@@ -118,6 +120,7 @@ export class Connection {
   /** Run a query and return the first column of its first row, or null when there is no row. */
   fetchVal<T = unknown>(...a: QueryArgs): Promise<T | null> {
     const q = this.normalize('fetchVal', a);
+    if (q instanceof Error) return Promise.reject(q);
     return this.run(q, (ctl) => this.query(q, 'firstValue', ctl)).then((r) => (r.rows.length > 0 ? (r.rows[0] as T) : null));
   }
 
@@ -128,6 +131,7 @@ export class Connection {
    */
   execute(...a: QueryArgs): Promise<string> {
     const q = this.normalize('execute', a);
+    if (q instanceof Error) return Promise.reject(q);
     if (q.args.length === 0 && typeof a[0] === 'string') {
       return this.run(q, (ctl) => this.simpleQuery(q.text, ctl));
     }
@@ -140,15 +144,18 @@ export class Connection {
    *
    * @example await conn.executeMany('INSERT INTO t (a, b) VALUES ($1, $2)', [[1, 'x'], [2, 'y']]);
    */
-  executeMany(sql: string | QueryConfig, argsList: Iterable<readonly unknown[]>): Promise<void> {
+  async executeMany(sql: string | QueryConfig, argsList: Iterable<readonly unknown[]>): Promise<void> {
     const q = normalizeQuery('executeMany', sql, []);
+    if (argsList === null || typeof argsList !== 'object' || !(Symbol.iterator in argsList)) {
+      throw new InterfaceError('executeMany(): the second argument must be an array (or iterable) of parameter arrays');
+    }
     const list = Array.from(argsList);
     for (let i = 0; i < list.length; i++) {
       if (!Array.isArray(list[i])) {
         throw new InterfaceError(`executeMany(): argument set ${i} is not an array; pass an array of parameter arrays`);
       }
     }
-    if (list.length === 0) return Promise.resolve();
+    if (list.length === 0) return;
     return this.run(q, async (ctl) => {
       const stmt = await this.statementFor(q.text, ctl);
       await this.executeBatch(stmt, list, ctl, q.text);
@@ -230,7 +237,7 @@ export class Connection {
     const core = this.core;
     if (core.state.state === 'closed') return Promise.resolve();
     core.state.transition('closing');
-    const graceful = core.drained().then(() => {
+    const graceful = this.idle().then(() => {
       core.end();
       return core.whenClosed();
     });
@@ -264,9 +271,14 @@ export class Connection {
 
   // ---------------------------------------------------------------- internals
 
-  private normalize(method: string, a: QueryArgs): NormalizedQuery {
+  /** Normalise the call's arguments; a malformed call comes back as the error to reject with. */
+  private normalize(method: string, a: QueryArgs): NormalizedQuery | InterfaceError {
     const [first, ...rest] = a;
-    return normalizeQuery(method, first, rest);
+    try {
+      return normalizeQuery(method, first, rest);
+    } catch (e) {
+      return e instanceof InterfaceError ? e : new InterfaceError(String(e));
+    }
   }
 
   /**
@@ -281,8 +293,26 @@ export class Connection {
     if (this.isClosed()) {
       return Promise.reject(this.core.closedError ?? new InterfaceError('the connection is closed; open a new one with connect()'));
     }
-    if (!timeout && !signal) return body(new CallControl());
     if (signal?.aborted) return Promise.reject(abortError(signal, q.text));
+    this.activeCalls++;
+    return this.runControlled(timeout, signal, q.text, body).finally(this.callDone);
+  }
+
+  private activeCalls = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly callDone = (): void => {
+    if (--this.activeCalls === 0) for (const w of this.idleWaiters.splice(0)) w();
+  };
+
+  /** Resolves when no call is in progress (a call may still be between its prepare and its execute). */
+  private idle(): Promise<void> {
+    if (this.activeCalls === 0) return this.core.drained();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.idle());
+  }
+
+  private runControlled<T>(timeout: number | undefined, signal: AbortSignal | undefined, text: string, body: (ctl: CallControl) => Promise<T>): Promise<T> {
+    if (!timeout && !signal) return body(new CallControl());
+    const q = { text };
     return new Promise<T>((resolve, reject) => {
       const ctl = new CallControl();
       let done = false;

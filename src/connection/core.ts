@@ -60,6 +60,8 @@ export class ConnectionCore {
   private flushScheduled = false;
   /** While > 0 nothing is written: a cancel is in progress (see startCancel). */
   private holds = 0;
+  /** Terminate was sent: nothing more may be written. */
+  private ended = false;
   private readonly pendingCancels = new Set<PendingRequest>();
   private readonly rfqWaiters = new Map<PendingRequest, () => void>();
   private readonly closeWaiters: (() => void)[] = [];
@@ -130,12 +132,13 @@ export class ConnectionCore {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.holds > 0 || this.out.length === 0 || this.state.state === 'closed') return;
+    if (this.holds > 0 || this.out.length === 0 || this.state.state === 'closed' || this.ended) return;
     this.socket.write(this.out.take());
   };
 
   private assertUsable(): void {
     if (this.closedError) throw this.closedError;
+    if (this.ended) throw new ConnectionError('the connection is closed', { target: this.target() });
     if (this.state.state === 'closed') throw new ConnectionError('the connection is closed', { target: this.target() });
   }
 
@@ -301,7 +304,8 @@ export class ConnectionCore {
 
   /** Send Terminate and end the socket gracefully. */
   end(): void {
-    if (this.state.state === 'closed') return;
+    if (this.state.state === 'closed' || this.ended) return;
+    this.ended = true;
     this.out.reset();
     this.out.int8(0x58).int32(4);
     this.socket.end(this.out.take());

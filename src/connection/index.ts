@@ -13,4 +13,3 @@ export { PreparedStatement } from './prepared-statement.js';
 export type { Attribute, PreparedCallOptions, StatementType } from './prepared-statement.js';
 export type { QueryConfig } from './query-args.js';
 export type { ServerVersion } from './server-version.js';
-export type { PasswordSource } from './startup.js';

@@ -121,7 +121,9 @@ export class PreparedStatement {
   }
 
   private call(method: string, args: unknown[], mode: 'object' | 'firstRow' | 'firstValue' | 'none') {
-    this.checkOpen();
+    if (this.closed) {
+      return Promise.reject(new InterfaceError(`prepared statement ${this.info.name} is closed; prepare it again with conn.prepare()`));
+    }
     const q = normalizeQuery(method, this.info.sql, []);
     return this.conn.run(q, (ctl) => this.conn.executeStatement(this.info, args, mode, ctl, this.info.sql));
   }

@@ -13,18 +13,14 @@ import { encodeFrontend } from '../protocol/frontend.js';
 import type { Writer } from '../protocol/writer.js';
 import type { PendingRequest, Settle } from './requests.js';
 
-/** A password as given: a string, or a function that returns one (sync or async). */
-export type PasswordSource = string | (() => string | Promise<string>) | undefined;
-
 /** What startup needs from the connection. */
 export interface StartupContext {
   host: string;
   port: number;
   user: string;
   database: string;
-  password: PasswordSource;
-  /** Looks up .pgpass when no password was given. */
-  lookupPassfile: () => Promise<string | undefined>;
+  /** The password for this host: as given, from a password function, or from .pgpass; undefined when none. */
+  password: () => Promise<string | undefined>;
   /** Write (and flush) a message. */
   send: (write: (w: Writer) => void) => void;
   /** Abort startup: destroy the connection with this error. */
@@ -56,6 +52,13 @@ export class StartupRequest implements PendingRequest {
     const m = decodeBackend(type, buf, start, end);
     switch (m.type) {
       case 'AuthenticationOk':
+        if (this.scram && !this.scram.completed) {
+          // The server must prove it knows the password before we accept it.
+          this.ctx.fail(new ConnectionError(
+            `the server at ${this.ctx.host}:${this.ctx.port} ended the SCRAM exchange without proving it knows the password; refusing the connection`,
+            { target: this.target() },
+          ));
+        }
         return;
       case 'AuthenticationCleartextPassword':
         this.authMethod = 'password';
@@ -151,7 +154,7 @@ export class StartupRequest implements PendingRequest {
   }
 
   private withPassword(use: (pw: string) => void): void {
-    resolvePassword(this.ctx).then(
+    this.ctx.password().then(
       (pw) => {
         if (pw === undefined) {
           this.ctx.fail(new ConnectionError(
@@ -168,18 +171,11 @@ export class StartupRequest implements PendingRequest {
         }
       },
       (e: unknown) =>
-        this.ctx.fail(new InterfaceError(`the password function threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e })),
+        this.ctx.fail(
+          e instanceof InterfaceError
+            ? e
+            : new InterfaceError(`the password function threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),
+        ),
     );
   }
-}
-
-async function resolvePassword(ctx: StartupContext): Promise<string | undefined> {
-  const p = ctx.password;
-  if (typeof p === 'function') {
-    const v = await p();
-    if (typeof v !== 'string') throw new InterfaceError(`the password function must return a string, got ${typeof v}`);
-    return v;
-  }
-  if (typeof p === 'string') return p;
-  return ctx.lookupPassfile();
 }

@@ -22,14 +22,17 @@ export class CleanupGuard {
   private readonly reaper: ChildProcessByStdio<Writable, null, null> | undefined;
   private readonly onExit: () => void;
   private released = false;
+  private readonly raisedLimit: boolean;
 
   constructor(
     private readonly rootDir: string,
     dataDir: string,
   ) {
     this.onExit = () => this.cleanupSync();
-    // Several clusters at once are normal in a test file; keep Node's leak warning quiet.
-    process.setMaxListeners(process.getMaxListeners() + 1);
+    // Several clusters at once are normal in a test file; keep Node's leak warning quiet
+    // (0 means unlimited already).
+    this.raisedLimit = process.getMaxListeners() !== 0;
+    if (this.raisedLimit) process.setMaxListeners(process.getMaxListeners() + 1);
     process.on('exit', this.onExit);
     this.reaper = this.spawnReaper(dataDir);
   }
@@ -65,7 +68,7 @@ export class CleanupGuard {
     if (this.released) return;
     this.released = true;
     process.off('exit', this.onExit);
-    process.setMaxListeners(Math.max(0, process.getMaxListeners() - 1));
+    if (this.raisedLimit) process.setMaxListeners(Math.max(1, process.getMaxListeners() - 1));
     if (this.reaper && !this.reaper.stdin.destroyed) this.reaper.stdin.end('release\n');
   }
 

@@ -103,12 +103,15 @@ async function usableCopy(dir: string): Promise<boolean> {
 }
 
 /**
- * A copy of `<root>/native` under the temp directory, reused across runs when
- * it is ours and complete. Built in a fresh directory and renamed into place,
+ * A copy of `<root>/native` under the temp directory
+ * (`pgjet-embedded-<version>-<uid>`), reused across runs when it is ours and
+ * complete. Built in a fresh directory and renamed into place,
  * so a concurrent run never sees half a copy.
  */
 async function cachedCopy(root: string, version: string): Promise<string> {
-  const final = join(tmpdir(), `pgjet-embedded-${version.replace(/[^\w.-]/g, '_')}`);
+  // Per user: another user's copy is never trusted, and would block ours.
+  const owner = typeof process.getuid === 'function' ? `-${process.getuid()}` : '';
+  const final = join(tmpdir(), `pgjet-embedded-${version.replace(/[^\w.-]/g, '_')}${owner}`);
   if (await usableCopy(final)) return final;
   const staging = await mkdtemp(`${final}-`);
   await cp(join(root, 'native'), join(staging, 'native'), { recursive: true, verbatimSymlinks: true });

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InterfaceError, PgjetError, TimeoutError } from '../errors/client.js';
@@ -18,6 +17,7 @@ import type { ExecResult, RunAs } from './exec.js';
 import { execProgram, serverEnv } from './exec.js';
 import type { PostgresVersion } from './find-binaries.js';
 import { findPostgresBinaries } from './find-binaries.js';
+import { freePort, tcpAccepts } from './ports.js';
 import { isRoot, unprivilegedUser, unreachableDir } from './run-as.js';
 import { fileSize, LogFollower, readFrom, tailLines } from './server-log.js';
 
@@ -81,34 +81,6 @@ const STALE_CRASH = /pre-existing shared memory block|lock file ".*" already exi
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A free TCP port on the loopback interface (free now; the start retries if it is taken by then). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function tcpAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 function validate(options: TempClusterOptions): void {

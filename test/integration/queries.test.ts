@@ -112,7 +112,7 @@ describe('queries', () => {
     assert.equal(await conn.fetchVal('SELECT count(*)::int FROM pg_prepared_statements WHERE name = $1', name), 1);
     await ps.close();
     assert.equal(await conn.fetchVal('SELECT count(*)::int FROM pg_prepared_statements WHERE name = $1', name), 0);
-    assert.throws(() => ps.fetch(1, 'x'), InterfaceError);
+    await assert.rejects(ps.fetch(1, 'x'), InterfaceError);
   });
 
   test('statements are cached: a second run is a cache hit', async () => {
@@ -129,7 +129,8 @@ describe('queries', () => {
     try {
       assert.equal(await c.fetchVal('SELECT $1::int', 41), 41);
       assert.equal(await c.fetchVal('SELECT $1::int', 42), 42);
-      assert.equal(await c.fetchVal('SELECT count(*)::int FROM pg_prepared_statements'), 0);
+      // The counting query is itself prepared while it runs, so leave it out.
+      assert.equal(await c.fetchVal("SELECT count(*)::int FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'"), 0);
     } finally {
       await c.close();
     }

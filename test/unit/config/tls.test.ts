@@ -83,6 +83,22 @@ describe('TLS settings', () => {
     });
   });
 
+  test('a root-owned key may be 0640, as libpq allows', { skip: !isPosix || process.getuid?.() !== 0 }, async () => {
+    const cert = writeFile(dir, 'c2.pem', 'CERT', 0o644);
+    const key = writeFile(dir, 'k2.pem', 'KEY', 0o640);
+    const c = await resolveConfig(`sslmode=require sslcert=${cert} sslkey=${key}`, undefined, cleanEnv(dir));
+    assert.equal(String(c.ssl?.key), 'KEY');
+  });
+
+  test('every file in sslcrldir is read as a revocation list', async () => {
+    const crldir = join(dir, 'crls');
+    mkdirSync(crldir);
+    writeFile(crldir, 'b.pem', 'CRL-B', 0o644);
+    writeFile(crldir, 'a.pem', 'CRL-A', 0o644);
+    const c = await resolveConfig(`sslmode=require sslcrldir=${crldir}`, undefined, cleanEnv(join(dir, 'nohome')));
+    assert.deepEqual((c.ssl?.crl as Buffer[]).map(String), ['CRL-A', 'CRL-B']);
+  });
+
   test('a missing named file is an error naming the option', async () => {
     await assert.rejects(
       resolveConfig(`sslmode=verify-full sslrootcert=${join(dir, 'absent.pem')}`, undefined, cleanEnv(dir)),
