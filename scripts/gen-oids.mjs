@@ -68,14 +68,14 @@ out.push('});');
 out.push('');
 out.push('/**');
 out.push(' * The element type of each built-in array type: array OID -> element OID.');
-out.push(' * Only true arrays (category A) are listed; fixed-length types that pg_type');
-out.push(' * also gives an element (name, point, int2vector ...) are not.');
+out.push(' * Only the array type of each element is listed (the element\'s typarray);');
+out.push(' * other types pg_type gives an element (name, point, int2vector ...) are not.');
 out.push(' */');
 out.push('export const ELEMENT_OID: Readonly<Record<number, number>> = Object.freeze({');
 for (const t of types) {
-  if (t.category !== 'A' || t.elem === 0) continue;
   const e = byOid.get(t.elem);
-  out.push(`  ${t.oid}: ${t.elem}, // ${e ? e.name : '?'}`);
+  if (t.category !== 'A' || e === undefined || e.array !== t.oid) continue;
+  out.push(`  ${t.oid}: ${t.elem}, // ${e.name}`);
 }
 out.push('});');
 out.push('');

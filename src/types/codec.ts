@@ -29,7 +29,9 @@ export interface Codec<T = unknown> {
   /**
    * Decode buf[start, end), straight from the read buffer. Never keeps a
    * reference to buf: the buffer is reused for the next message.
-   * @throws ProtocolError when the bytes are not a valid value of the type.
+   * @throws ProtocolError when the bytes are not a valid value of the type;
+   *   RangeError when a valid value has no form in this mapping (an int8 past
+   *   2^53 decoded as number, a timestamp past a JS Date's range).
    */
   decode(buf: Uint8Array, start: number, end: number): T;
 }

@@ -471,12 +471,10 @@ export const ARRAY_OID: Readonly<Record<number, number>> = Object.freeze({
 
 /**
  * The element type of each built-in array type: array OID -> element OID.
- * Only true arrays (category A) are listed; fixed-length types that pg_type
- * also gives an element (name, point, int2vector ...) are not.
+ * Only the array type of each element is listed (the element's typarray);
+ * other types pg_type gives an element (name, point, int2vector ...) are not.
  */
 export const ELEMENT_OID: Readonly<Record<number, number>> = Object.freeze({
-  22: 21, // int2
-  30: 26, // oid
   143: 142, // xml
   199: 114, // json
   271: 5069, // xid8

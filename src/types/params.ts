@@ -12,8 +12,12 @@ import { Oid, TYPE_NAME } from './oids.js';
 import type { TypeRegistry } from './registry.js';
 import { toText } from './text.js';
 
-/** Types whose binary form is the UTF-8 text itself: a string goes through their codec unchanged. */
-const TEXT_LIKE: ReadonlySet<number> = new Set([Oid.text, Oid.varchar, Oid.bpchar, Oid.name]);
+/**
+ * Types whose binary input is the same UTF-8 text their text input reads, so
+ * a string can go binary and keep a Bind's formats uniform. Not name: its
+ * binary input rejects 64+ bytes where its text input truncates.
+ */
+const TEXT_LIKE: ReadonlySet<number> = new Set([Oid.text, Oid.varchar, Oid.bpchar]);
 
 /** Whether a (nested) array holds a string anywhere. */
 function hasStringLeaf(value: readonly unknown[]): boolean {
@@ -48,7 +52,7 @@ function writeText(w: Writer, s: string): FormatCode {
  * - null is NULL; undefined is an error (it is almost always a bug).
  * - json and jsonb always go through their codec: a JS string becomes a JSON string.
  * - Any other JS string is sent as text for the server to parse (for text,
- *   varchar, bpchar and name the bytes are the same and go as binary).
+ *   varchar and bpchar the bytes are the same and go as binary).
  * - Otherwise the registry's codec for `oid`. An array that the binary codec
  *   rejects but that holds strings falls back to a text array literal, so
  *   ['2024-01-01T00:00:00Z'] works for timestamptz[] as a string does for timestamptz.

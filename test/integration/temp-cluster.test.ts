@@ -13,7 +13,7 @@ import { TempCluster, embeddedPostgresBinDir, findPostgresBinaries } from '../..
 import { parsePostgresVersion } from '../../src/testing/bin-dir.js';
 import { restoreEmbeddedSymlinks } from '../../src/testing/embedded.js';
 import { processGone } from '../../src/testing/process-state.js';
-import { testPgBin } from './harness.js';
+import { testDsn, testOptions, testPgBin } from './harness.js';
 
 const binDir = testPgBin();
 
@@ -220,7 +220,12 @@ describe('TempCluster', () => {
     await cluster.kill();
     assert.ok(processGone(pid));
     assert.equal(cluster.running, false);
-    assert.equal(await tcpAccepts(cluster.port), false);
+    // A child forked a moment before the crash may hold the listening socket briefly.
+    const deadline = Date.now() + 5_000;
+    while (await tcpAccepts(cluster.port)) {
+      assert.ok(Date.now() < deadline, 'the port still accepts connections 5 s after the crash');
+      await sleep(50);
+    }
     await cluster.start();
     assert.ok(cluster.running);
     assert.ok(await tcpAccepts(cluster.port));
@@ -410,6 +415,24 @@ describe('findPostgresBinaries', () => {
       assert.equal(await restoreEmbeddedSymlinks(root), 0, 'a second run finds every link in place');
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('integration harness', () => {
+  test('testOptions() splits PGJET_TEST_DSN, decoding each part', () => {
+    const saved = process.env['PGJET_TEST_DSN'];
+    try {
+      process.env['PGJET_TEST_DSN'] = 'postgres://al%40ice:p%3Aw@127.0.0.1:6543/my%20db';
+      assert.equal(testDsn(), 'postgres://al%40ice:p%3Aw@127.0.0.1:6543/my%20db');
+      assert.deepEqual(testOptions(), { host: '127.0.0.1', port: 6543, user: 'al@ice', password: 'p:w', database: 'my db' });
+      process.env['PGJET_TEST_DSN'] = 'postgres://localhost/';
+      assert.deepEqual(testOptions(), { host: 'localhost', port: 5432, user: 'postgres', database: 'postgres' });
+      delete process.env['PGJET_TEST_DSN'];
+      assert.throws(() => testDsn(), /npm run test:integration/);
+    } finally {
+      if (saved === undefined) delete process.env['PGJET_TEST_DSN'];
+      else process.env['PGJET_TEST_DSN'] = saved;
     }
   });
 });

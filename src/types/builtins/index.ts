@@ -31,7 +31,7 @@ export const SCALAR_CODECS: readonly Codec[] = Object.freeze([
   bool, bytea, char, name, int8, int2, int4, text, oid, xid, cid, xid8,
   json, jsonb, xml, float4, float8, unknown, bpchar, varchar, numeric, uuid,
   date, timestamp, timestamptz,
-] as Codec[]);
+]);
 
 /** The array codec of each scalar codec, plus int2vector and oidvector (arrays on the wire). */
 function arrayCodecs(): Codec[] {

@@ -104,7 +104,7 @@ describe('timestamp / timestamptz', () => {
   });
 
   test('far instants use the bigint path and stay exact', () => {
-    for (const ms of [-210866803200000, 8.64e15, 1e15, -1e15]) {
+    for (const ms of [-210866803200000, -2e14, 8.64e15, 1e15]) {
       const d = new Date(ms);
       assert.equal((roundTrip(timestamptz, d) as Date).getTime(), ms);
       assert.equal(encodeHex(timestamptz, d), hex64((BigInt(ms) - BigInt(EPOCH_2000_MS)) * 1000n));
