@@ -25,6 +25,9 @@ export type SslNegotiation = 'postgres' | 'direct';
 /** A TLS protocol version as libpq spells it. */
 export type TlsProtocolVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
+/** How statements are prepared on the server; see ConnectOptions.statementMode. */
+export type StatementMode = 'auto' | 'named' | 'unnamed';
+
 /** How rows are returned: objects keyed by column name, or arrays in column order. */
 export type RowMode = 'object' | 'array';
 
@@ -138,6 +141,23 @@ export interface ConnectOptions {
   keepAliveInitialDelay?: number;
   /** Number of prepared statements cached per connection; 0 turns the cache off. Default 100. */
   statementCacheSize?: number;
+  /**
+   * Milliseconds a cached statement may live before it is prepared afresh;
+   * 0 keeps statements until evicted. Default 300000 (5 minutes).
+   */
+  maxCachedStatementLifetime?: number;
+  /** Statements whose SQL text is longer than this many bytes are not cached. Default 15360 (15 KiB). */
+  maxCacheableStatementSize?: number;
+  /**
+   * How statements are prepared on the server:
+   * - `named` (default with a cache): server-side named statements, cached per connection;
+   * - `unnamed`: only the unnamed statement, parsed in the same flight as each execution, so nothing
+   *   outlives a transaction (for PgBouncer in transaction or statement pooling mode);
+   * - `auto`: `named`, switching to `unnamed` (and saying so once through the log listeners) when
+   *   the server reports a missing or duplicate prepared statement, the sign of a pooler in front.
+   * Default `auto`; `statementCacheSize: 0` implies `unnamed`.
+   */
+  statementMode?: StatementMode;
   /** Which server to accept when several hosts are given. Default `any`. */
   targetSessionAttrs?: TargetSessionAttrs;
   /** `random` tries the hosts in random order. Default `disable`. */
@@ -219,6 +239,12 @@ export interface ResolvedConfig {
   readonly keepAliveInitialDelay: number;
   /** Prepared statements cached per connection. */
   readonly statementCacheSize: number;
+  /** Milliseconds a cached statement lives; 0 = no limit. */
+  readonly maxCachedStatementLifetime: number;
+  /** Longest SQL text (bytes) that is cached. */
+  readonly maxCacheableStatementSize: number;
+  /** Named or unnamed statements, or auto-detect a pooler. */
+  readonly statementMode: StatementMode;
   /** Which server to accept. */
   readonly targetSessionAttrs: TargetSessionAttrs;
   /** Host order policy. */

@@ -42,6 +42,9 @@ const OPTION_KEYS: Readonly<Record<keyof ConnectOptions, true>> = {
   keepAlive: true,
   keepAliveInitialDelay: true,
   statementCacheSize: true,
+  maxCachedStatementLifetime: true,
+  maxCacheableStatementSize: true,
+  statementMode: true,
   targetSessionAttrs: true,
   loadBalanceHosts: true,
   service: true,
@@ -226,6 +229,15 @@ function checkValue(name: keyof ConnectOptions, value: unknown): void {
       return;
     case 'statementCacheSize':
       checkInteger(name, value, 0, 1_000_000);
+      return;
+    case 'maxCachedStatementLifetime':
+      checkDuration(name, value);
+      return;
+    case 'maxCacheableStatementSize':
+      checkInteger(name, value, 0, 0x7fffffff);
+      return;
+    case 'statementMode':
+      checkEnum(name, value, ['auto', 'named', 'unnamed']);
       return;
     case 'maxMessageSize':
       checkInteger(name, value, 1024, 0x7fffffff);
