@@ -10,3 +10,5 @@ export type { SaslprepRule } from './saslprep.js';
 export { ScramClient, selectScramMechanism } from './scram.js';
 export type { ChannelBindingMode, ScramChannelBinding, ScramClientOptions, ScramMechanism } from './scram.js';
 export { certificateSignatureAlgorithm, tlsServerEndPointHash } from './channel-binding.js';
+export { AuthPolicy, allowed as requireAuthAllows } from './policy.js';
+export type { AuthMethodName, AuthPolicyOptions, AuthRequest, RequireAuthRule } from './policy.js';

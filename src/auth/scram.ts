@@ -5,7 +5,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConnectionError, InterfaceError, ProtocolError } from '../errors/client.js';
 import { prepareScramPassword, saslprep } from './saslprep.js';
 
@@ -55,6 +55,14 @@ const PRINTABLE_NO_COMMA = /^[\x21-\x2b\x2d-\x7e]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 type State = 'initial' | 'first-sent' | 'final-sent' | 'done' | 'failed';
+
+/** What the server-first-message settled: the derivation inputs and the signed text. */
+interface ServerFirst {
+  salt: Buffer;
+  iterations: number;
+  withoutProof: string;
+  authMessage: Buffer;
+}
 
 /**
  * One SCRAM exchange, as a state machine the connection drives: send
@@ -164,7 +172,28 @@ export class ScramClient {
   handleServerFirst(data: Uint8Array): Uint8Array {
     this.#expectState('first-sent', 'server-first-message');
     try {
-      return this.#serverFirst(data);
+      const parsed = this.#parseServerFirst(data);
+      return this.#clientFinal(parsed, pbkdf2Sync(this.#password, parsed.salt, parsed.iterations, KEY_LENGTH, 'sha256'));
+    } catch (error) {
+      this.#fail();
+      throw error;
+    }
+  }
+
+  /**
+   * handleServerFirst() with the key derivation on Node's thread pool, so a
+   * server that asks for many iterations does not stall the event loop.
+   * Same checks and errors.
+   */
+  async handleServerFirstAsync(data: Uint8Array): Promise<Uint8Array> {
+    this.#expectState('first-sent', 'server-first-message');
+    try {
+      const parsed = this.#parseServerFirst(data);
+      const salted = await new Promise<Buffer>((resolve, reject) =>
+        pbkdf2(this.#password, parsed.salt, parsed.iterations, KEY_LENGTH, 'sha256', (err, key) => (err ? reject(err) : resolve(key))),
+      );
+      this.#expectState('first-sent', 'server-first-message');
+      return this.#clientFinal(parsed, salted);
     } catch (error) {
       this.#fail();
       throw error;
@@ -188,7 +217,7 @@ export class ScramClient {
     }
   }
 
-  #serverFirst(data: Uint8Array): Uint8Array {
+  #parseServerFirst(data: Uint8Array): ServerFirst {
     const text = decodeMessage(data, 'server-first-message');
     const attributes = parseAttributes(text, 'server-first-message');
     const [first, second, third] = attributes;
@@ -244,8 +273,10 @@ export class ScramClient {
       data,
       Buffer.from(`,${withoutProof}`, 'utf8'),
     ]);
+    return { salt, iterations, withoutProof, authMessage };
+  }
 
-    const salted = pbkdf2Sync(this.#password, salt, iterations, KEY_LENGTH, 'sha256');
+  #clientFinal({ withoutProof, authMessage }: ServerFirst, salted: Buffer): Uint8Array {
     this.#password.fill(0);
     const clientKey = hmac(salted, 'Client Key');
     const storedKey = createHash('sha256').update(clientKey).digest();

@@ -7,13 +7,14 @@
  * only tune or enable something optional (keepalives_interval, krbsrvname,
  * sslcompression, ...) are checked for form and then have no effect. Those
  * that demand something pgjet does not do (gssencmode=require, requirepeer,
- * replication, sslcertmode=require, min_protocol_version above 3.0) are
+ * replication, sslcertmode=require) are
  * refused, because ignoring them would weaken what the user asked for.
  */
 import { InterfaceError } from '../errors/client.js';
 import type {
   ChannelBinding,
   ConnectOptions,
+  ProtocolVersionName,
   SslMode,
   SslNegotiation,
   TargetSessionAttrs,
@@ -113,6 +114,7 @@ const TARGET_SESSION_ATTRS: readonly TargetSessionAttrs[] = [
 const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
 const SSL_NEGOTIATIONS: readonly SslNegotiation[] = ['postgres', 'direct'];
 const TLS_VERSIONS: readonly TlsProtocolVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const PROTOCOL_VERSIONS: readonly ProtocolVersionName[] = ['3.0', '3.2', 'latest'];
 
 /** Lists of valid values by kind, shared with the options-object checks. */
 export const VALID_VALUES = {
@@ -121,6 +123,7 @@ export const VALID_VALUES = {
   channelBinding: CHANNEL_BINDINGS,
   sslnegotiation: SSL_NEGOTIATIONS,
   tlsVersion: TLS_VERSIONS,
+  protocolVersion: PROTOCOL_VERSIONS,
   loadBalanceHosts: ['disable', 'random'] as const,
   sslcertmode: ['disable', 'allow'] as const,
   rowMode: ['object', 'array'] as const,
@@ -307,12 +310,10 @@ export function keywordsToOptions(keywords: Readonly<Record<string, string>>, so
         out.sslMaxProtocolVersion = oneOf(value, TLS_VERSIONS, what);
         break;
       case 'min_protocol_version':
-        if (oneOf(value, ['3.0', '3.2', 'latest'] as const, what) !== '3.0') {
-          throw new InterfaceError(`${what} = ${value} is not supported: pgjet speaks protocol version 3.0. Use 3.0 or remove it.`);
-        }
+        out.minProtocolVersion = oneOf(value, PROTOCOL_VERSIONS, what);
         break;
       case 'max_protocol_version':
-        oneOf(value, ['3.0', '3.2', 'latest'] as const, what);
+        out.maxProtocolVersion = oneOf(value, PROTOCOL_VERSIONS, what);
         break;
       case 'gssencmode':
         if (oneOf(value, ['disable', 'prefer', 'require'] as const, what) === 'require') {

@@ -28,6 +28,12 @@ export type TlsProtocolVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 /** How statements are prepared on the server; see ConnectOptions.statementMode. */
 export type StatementMode = 'auto' | 'named' | 'unnamed';
 
+/**
+ * A frontend/backend protocol version as libpq's min_protocol_version and
+ * max_protocol_version spell it; `latest` is the newest pgjet speaks (3.2).
+ */
+export type ProtocolVersionName = '3.0' | '3.2' | 'latest';
+
 /** How rows are returned: objects keyed by column name, or arrays in column order. */
 export type RowMode = 'object' | 'array';
 
@@ -114,6 +120,22 @@ export interface ConnectOptions {
    * libpq (`scram-sha-256`, `!password,!md5`, ...). Default: any.
    */
   requireAuth?: string;
+  /**
+   * Send a password in cleartext or as an MD5 hash over a connection that is
+   * not encrypted (plain TCP or a Unix socket) when the server asks for the
+   * `password` or `md5` method. Off by default: such a password can be read
+   * or replayed by anyone on the path. SCRAM is never affected. Default false.
+   */
+  allowUnencryptedPassword?: boolean;
+  /** Lowest protocol version accepted from the server (libpq's min_protocol_version). Default `3.0`. */
+  minProtocolVersion?: ProtocolVersionName;
+  /**
+   * Protocol version requested (libpq's max_protocol_version). `3.2`
+   * (PostgreSQL 18) brings a longer cancel key; older servers answer with
+   * NegotiateProtocolVersion and the connection uses 3.0. Default `3.0`, or
+   * `latest` when minProtocolVersion is above 3.0.
+   */
+  maxProtocolVersion?: ProtocolVersionName;
   /**
    * Time limit in milliseconds for each host attempt, including TLS and
    * authentication; 0 waits forever. Default 60000. (The libpq keyword
@@ -221,6 +243,12 @@ export interface ResolvedConfig {
   readonly channelBinding: ChannelBinding;
   /** Allowed or refused authentication methods, if restricted. */
   readonly requireAuth: RequireAuth | undefined;
+  /** Whether a cleartext or MD5 password may go over an unencrypted connection. */
+  readonly allowUnencryptedPassword: boolean;
+  /** Lowest acceptable protocol minor version (3.x): 0 or 2. */
+  readonly minProtocolMinor: number;
+  /** Protocol minor version requested in the StartupMessage: 0 or 2. */
+  readonly maxProtocolMinor: number;
   /** Milliseconds per host attempt; 0 means no limit. */
   readonly connectTimeout: number;
   /** Default command time limit in milliseconds, or undefined for none. */

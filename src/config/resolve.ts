@@ -15,7 +15,15 @@ import { looksLikeUrl, parseDsn } from './dsn.js';
 import { ENV_SOURCE, readEnv } from './env.js';
 import { resolveHosts } from './hosts.js';
 import { keywordsToOptions } from './keywords.js';
-import type { AuthMethod, ConnectOptions, RequireAuth, ResolvedConfig, SslMode } from './options.js';
+import type {
+  AuthMethod,
+  ChannelBinding,
+  ConnectOptions,
+  ProtocolVersionName,
+  RequireAuth,
+  ResolvedConfig,
+  SslMode,
+} from './options.js';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_STATEMENT_CACHE_SIZE } from './options.js';
 import { defaultPassfile } from './paths.js';
 import { loadService } from './service.js';
@@ -88,6 +96,9 @@ export async function resolveConfig(
   if (channelBinding === 'require' && sslmode === 'disable') {
     throw new InterfaceError('channelBinding "require" needs TLS, but sslmode is "disable". Enable TLS or relax channelBinding.');
   }
+  const requireAuth = parseRequireAuth(pick('requireAuth'));
+  checkBindingAgainstRequireAuth(channelBinding, requireAuth);
+  const { minProtocolMinor, maxProtocolMinor } = protocolRange(pick('minProtocolVersion'), pick('maxProtocolVersion'));
   const tls = await buildTls(
     {
       sslmode,
@@ -130,7 +141,10 @@ export async function resolveConfig(
     sslnegotiation,
     sslsni: pick('sslsni') ?? true,
     channelBinding,
-    requireAuth: parseRequireAuth(pick('requireAuth')),
+    requireAuth,
+    allowUnencryptedPassword: pick('allowUnencryptedPassword') ?? false,
+    minProtocolMinor,
+    maxProtocolMinor,
     connectTimeout: pick('connectTimeout') ?? DEFAULT_CONNECT_TIMEOUT,
     commandTimeout: commandTimeout === 0 ? undefined : commandTimeout,
     applicationName,
@@ -164,6 +178,8 @@ function applySslShorthand(o: ConnectOptions): ConnectionOptions | undefined {
     return ssl;
   }
   const mode: SslMode = ssl === true ? 'verify-full' : ssl === false ? 'disable' : ssl;
+  // ssl: true means verify-full against the system's trusted roots, as asyncpg's ssl=True.
+  if (ssl === true) o.sslrootcert ??= 'system';
   if (o.sslmode !== undefined && o.sslmode !== mode) {
     throw new InterfaceError(
       `Options ssl (${JSON.stringify(ssl)}, meaning sslmode ${mode}) and sslmode (${o.sslmode}) disagree; give only one.`,
@@ -280,4 +296,45 @@ export function parseRequireAuth(value: string | undefined): RequireAuth | undef
     methods.push(name as AuthMethod);
   }
   return { negated, methods };
+}
+
+/** The minor version a protocol version name stands for: 3.0 -> 0, 3.2 and latest -> 2. */
+function protocolMinor(name: ProtocolVersionName): number {
+  return name === '3.0' ? 0 : 2;
+}
+
+/**
+ * The protocol versions to accept and to request, as libpq 18: the request
+ * defaults to 3.0 (some poolers mishandle a newer one) unless the minimum is
+ * above it, in which case the newest is requested.
+ */
+export function protocolRange(
+  min: ProtocolVersionName | undefined,
+  max: ProtocolVersionName | undefined,
+): { minProtocolMinor: number; maxProtocolMinor: number } {
+  const minProtocolMinor = protocolMinor(min ?? '3.0');
+  const maxProtocolMinor = max === undefined ? Math.max(minProtocolMinor, 0) : protocolMinor(max);
+  if (maxProtocolMinor < minProtocolMinor) {
+    throw new InterfaceError(
+      `minProtocolVersion ${min ?? '3.0'} is above maxProtocolVersion ${max ?? '3.0'}: ` +
+        'raise maxProtocolVersion or lower minProtocolVersion (libpq: min_protocol_version / max_protocol_version).',
+    );
+  }
+  return { minProtocolMinor, maxProtocolMinor };
+}
+
+/** channel_binding=require can only be met by SCRAM: a require_auth that rules SCRAM out can never connect. */
+function checkBindingAgainstRequireAuth(binding: ChannelBinding, requireAuth: RequireAuth | undefined): void {
+  if (binding !== 'require' || requireAuth === undefined) return;
+  const scram = requireAuth.methods.includes('scram-sha-256');
+  if (requireAuth.negated ? scram : !scram) {
+    throw new InterfaceError(
+      `channelBinding "require" needs SCRAM authentication, but requireAuth "${formatRequireAuth(requireAuth)}" does not allow scram-sha-256. ` +
+        'Allow scram-sha-256 in requireAuth or relax channelBinding.',
+    );
+  }
+}
+
+function formatRequireAuth(r: RequireAuth): string {
+  return r.methods.map((m) => (r.negated ? `!${m}` : m)).join(',');
 }

@@ -7,8 +7,13 @@
  * sslcert and sslkey (default ~/.postgresql/postgresql.crt and .key if the
  * certificate is present), sslcrl (default ~/.postgresql/root.crl if present)
  * and sslcrldir. `sslrootcert=system` means Node's trusted roots and demands
- * verify-full. Where libpq would fail because a verify mode has no root
- * certificate file, pgjet verifies against Node's trusted roots instead.
+ * verify-full. As in libpq, verify-ca and verify-full without any root
+ * certificate are refused rather than quietly trusting some default store;
+ * the one exception is a caller's own `ssl` object without `ca`, which means
+ * Node's trusted roots the way it does for any Node TLS client (verify-full
+ * only: verify-ca against a public store would accept anybody's certificate).
+ * Unlike libpq, an sslrootcert file that was named but cannot be read is an
+ * error in every mode: silently not verifying would hide the mistake.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -127,6 +132,17 @@ export async function buildTls(s: TlsSettings, env: NodeJS.ProcessEnv): Promise<
   }
 
   const verifyMode = s.sslmode === 'verify-full' || s.sslmode === 'verify-ca';
+  if (verifyMode && !haveRoot && s.sslrootcert !== 'system') {
+    if (s.tls === undefined || s.sslmode === 'verify-ca') {
+      const where = s.sslrootcert ?? join(dir, 'root.crt');
+      throw new InterfaceError(
+        `sslmode ${s.sslmode} needs a root certificate to check the server against, but the root certificate file "${where}" does not exist. ` +
+          (s.sslmode === 'verify-ca'
+            ? 'Set sslrootcert to the CA that signed the server certificate, or use verify-full with sslrootcert=system.'
+            : 'Set sslrootcert to the CA that signed the server certificate, use sslrootcert=system for the trusted roots, or choose a weaker sslmode.'),
+      );
+    }
+  }
   if (verifyMode && s.tls?.rejectUnauthorized === false) {
     throw new InterfaceError(
       `ssl.rejectUnauthorized is false but sslmode is ${s.sslmode}, which verifies the server. ` +

@@ -32,6 +32,9 @@ const OPTION_KEYS: Readonly<Record<keyof ConnectOptions, true>> = {
   sslMaxProtocolVersion: true,
   channelBinding: true,
   requireAuth: true,
+  allowUnencryptedPassword: true,
+  minProtocolVersion: true,
+  maxProtocolVersion: true,
   connectTimeout: true,
   commandTimeout: true,
   serverSettings: true,
@@ -70,6 +73,8 @@ const ALIASES: Readonly<Record<string, keyof ConnectOptions>> = {
   target_session_attrs: 'targetSessionAttrs',
   channel_binding: 'channelBinding',
   require_auth: 'requireAuth',
+  min_protocol_version: 'minProtocolVersion',
+  max_protocol_version: 'maxProtocolVersion',
   keepalives: 'keepAlive',
   keepalives_idle: 'keepAliveInitialDelay',
   keepAliveInitialDelayMillis: 'keepAliveInitialDelay',
@@ -208,6 +213,13 @@ function checkValue(name: keyof ConnectOptions, value: unknown): void {
       return;
     case 'channelBinding':
       checkEnum(name, value, VALID_VALUES.channelBinding);
+      return;
+    case 'minProtocolVersion':
+    case 'maxProtocolVersion':
+      checkEnum(name, value, VALID_VALUES.protocolVersion);
+      return;
+    case 'allowUnencryptedPassword':
+      checkBoolean(name, value);
       return;
     case 'targetSessionAttrs':
       checkEnum(name, value, VALID_VALUES.targetSessionAttrs);

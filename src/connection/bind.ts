@@ -28,7 +28,7 @@ export function writeBind(w: Writer, portal: string, stmt: StatementInfo, args: 
   w.length += 2 * n;
   w.int16(n);
   for (let i = 0; i < n; i++) {
-    const fmt = encodeParameter(w, args[i], oids[i]!, registry, i + 1);
+    const fmt = encodeParameter(w, args[i], oids[i]!, registry, i);
     // The backing store may have grown: index through w.buf each time.
     w.buf[fmtAt + 2 * i] = 0;
     w.buf[fmtAt + 2 * i + 1] = fmt;

@@ -143,6 +143,7 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
     },
     config.maxMessageSize,
   );
+  core.cancelHost = target.hostaddr ?? target.host;
   const onAbort = () => core.destroy(signal.reason instanceof Error ? signal.reason : new TimeoutError('connect timed out'));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -167,6 +168,9 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
     core.state.transition('ready');
     conn = new Connection(core, createBuiltinRegistry(), {
       statementCacheSize: config.statementCacheSize,
+      maxCachedStatementLifetime: config.maxCachedStatementLifetime,
+      maxCacheableStatementSize: config.maxCacheableStatementSize,
+      statementMode: config.statementMode,
       commandTimeout: config.commandTimeout,
       rowMode: config.rowMode,
     });

@@ -5,20 +5,24 @@
  * pipelined; every call can carry a timeout and an AbortSignal.
  */
 import { InterfaceError, PgjetError } from '../errors/client.js';
+import { InvalidCachedStatementError, PostgresError } from '../errors/postgres-error.js';
 import type { PostgresLogMessage } from '../errors/postgres-error.js';
-import { writeClose, writeDescribe, writeExecute, writeParse, writeQuery, writeSync } from '../protocol/frontend.js';
+import type { StatementMode } from '../config/options.js';
+import { writeClose, writeQuery, writeSync } from '../protocol/frontend.js';
 import type { TypeRegistry } from '../types/registry.js';
-import { writeBind } from './bind.js';
 import { abortError, CallControl, ConnectionCore, timeoutError } from './core.js';
 import type { Notification } from './core.js';
+import { sendBatch, sendExecute, withSql } from './execute.js';
 import { PreparedStatement } from './prepared-statement.js';
 import { normalizeQuery } from './query-args.js';
 import type { QueryConfig, NormalizedQuery } from './query-args.js';
-import { AckRequest, ExecuteRequest, PrepareRequest, Settle, SimpleQueryRequest } from './requests.js';
-import type { Described, QueryResult, RowMode } from './requests.js';
+import { AckRequest, Settle, SimpleQueryRequest, TX_STATUS_AT_ERROR } from './requests.js';
+import type { QueryResult, RowMode } from './requests.js';
 import { parseServerVersion } from './server-version.js';
 import type { ServerVersion } from './server-version.js';
-import { StatementCache, StatementInfo } from './statement.js';
+import type { StatementInfo } from './statement.js';
+import { StatementManager } from './statements.js';
+import type { StatementCacheStats } from './statements.js';
 
 /** A log listener receives every NoticeResponse (NOTICE, WARNING, INFO ...) from the server. */
 export type LogListener = (connection: Connection, message: PostgresLogMessage) => void;
@@ -28,17 +32,29 @@ export type TerminationListener = (connection: Connection, error: Error | undefi
 /** Options that shape a Connection once connected (set by connect()). */
 export interface ConnectionSettings {
   statementCacheSize: number;
+  maxCachedStatementLifetime: number;
+  maxCacheableStatementSize: number;
+  statementMode: StatementMode;
   commandTimeout: number | undefined;
   rowMode: 'object' | 'array';
 }
 
-/** Statement cache counters. */
-export interface StatementCacheStats {
-  size: number;
-  capacity: number;
-  hits: number;
-  misses: number;
-  evictions: number;
+export type { StatementCacheStats };
+
+/** A call waiting for its turn to be written, so calls reach the server in call order. */
+interface SubmitEntry {
+  ready: boolean;
+  run: () => void;
+}
+
+/** Server errors that mean a statement the client remembers is no longer valid on the server. */
+function statementTrouble(e: unknown): 'invalid' | 'missing' | 'duplicate' | undefined {
+  if (e instanceof InvalidCachedStatementError) return 'invalid';
+  if (e instanceof PostgresError) {
+    if (e.sqlstate === '26000') return 'missing';
+    if (e.sqlstate === '42P05') return 'duplicate';
+  }
+  return undefined;
 }
 
 /** Arguments of a query method: SQL text then variadic parameters, or one QueryConfig. */
@@ -50,19 +66,31 @@ export class Connection {
   readonly core: ConnectionCore;
   /** @internal */
   readonly registry: TypeRegistry;
-  private readonly cache: StatementCache;
+  /** @internal */
+  readonly statements: StatementManager;
   private readonly settings: ConnectionSettings;
   private readonly logListeners = new Set<LogListener>();
   private readonly terminationListeners = new Set<TerminationListener>();
-  private nextStatementId = 0;
+  private readonly submitQueue: SubmitEntry[] = [];
   private closing: Promise<void> | undefined;
+  private closedByUser = false;
 
   /** @internal Use connect(). */
   constructor(core: ConnectionCore, registry: TypeRegistry, settings: ConnectionSettings) {
     this.core = core;
     this.registry = registry;
     this.settings = settings;
-    this.cache = new StatementCache(settings.statementCacheSize);
+    this.statements = new StatementManager(
+      core,
+      registry,
+      {
+        cacheSize: settings.statementCacheSize,
+        lifetime: settings.maxCachedStatementLifetime,
+        maxSqlBytes: settings.maxCacheableStatementSize,
+        mode: settings.statementMode,
+      },
+      (m) => this.emitNotice(m),
+    );
   }
 
   /** @internal Routed from the core. */
@@ -85,6 +113,7 @@ export class Connection {
 
   /** @internal Routed from the core. */
   emitClosed(err: Error | undefined): void {
+    if (this.closedByUser) err = undefined;
     for (const fn of this.terminationListeners) {
       try {
         fn(this, err);
@@ -113,7 +142,7 @@ export class Connection {
   fetchRow<T = Record<string, unknown>>(...a: QueryArgs): Promise<T | null> {
     const q = this.normalize('fetchRow', a);
     if (q instanceof Error) return Promise.reject(q);
-    const mode: RowMode = (q.rowMode ?? this.settings.rowMode) === 'array' ? 'array' : 'firstRow';
+    const mode: RowMode = (q.rowMode ?? this.settings.rowMode) === 'array' ? 'firstArray' : 'firstRow';
     return this.run(q, (ctl) => this.query(q, mode, ctl)).then((r) => (r.rows.length > 0 ? (r.rows[0] as T) : null));
   }
 
@@ -133,7 +162,7 @@ export class Connection {
     const q = this.normalize('execute', a);
     if (q instanceof Error) return Promise.reject(q);
     if (q.args.length === 0 && typeof a[0] === 'string') {
-      return this.run(q, (ctl) => this.simpleQuery(q.text, ctl));
+      return this.run(q, (ctl) => this.ordered(q.text, (text) => this.simpleQuery(text, ctl)));
     }
     return this.run(q, (ctl) => this.query(q, 'none', ctl)).then((r) => r.tag);
   }
@@ -155,19 +184,22 @@ export class Connection {
         throw new InterfaceError(`executeMany(): argument set ${i} is not an array; pass an array of parameter arrays`);
       }
     }
+    if (q.args.length > 0) {
+      throw new InterfaceError('executeMany(): pass the argument sets as the second argument, not in "args"');
+    }
     if (list.length === 0) return;
-    return this.run(q, async (ctl) => {
-      const stmt = await this.statementFor(q.text, ctl);
-      await this.executeBatch(stmt, list, ctl, q.text);
-    });
+    await this.run(q, (ctl) => this.submit(q.text, ctl, (stmt) => sendBatch(this.execContext(stmt), stmt, list, ctl, q.text)));
   }
 
-  /** Prepare a statement explicitly; it stays prepared until close() or the connection ends. */
+  /**
+   * Prepare a statement explicitly. It stays prepared until its close() or
+   * the end of the connection (in unnamed statement mode it is parsed again
+   * with each execution, and only its description is kept).
+   */
   async prepare(sql: string): Promise<PreparedStatement> {
     if (typeof sql !== 'string') throw new InterfaceError('prepare() expects SQL text');
-    const name = `pgjet_p${this.nextStatementId++}`;
-    const d = await this.describe(name, sql, new CallControl());
-    return new PreparedStatement(this, new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry));
+    const info = await this.run({ text: sql }, (ctl) => this.ordered(this.statements.prepareExplicit(sql, ctl), (s) => Promise.resolve(s)));
+    return new PreparedStatement(this, info);
   }
 
   // ---------------------------------------------------------------- state
@@ -187,6 +219,11 @@ export class Connection {
     return this.core.processId;
   }
 
+  /** @internal The connection's default row shape. */
+  get defaultRowMode(): 'object' | 'array' {
+    return this.settings.rowMode;
+  }
+
   /** True inside a transaction block (including a failed one), from ReadyForQuery's status. */
   isInTransaction(): boolean {
     return this.core.txStatus !== 'I';
@@ -197,15 +234,9 @@ export class Connection {
     return this.core.state.state === 'closed' || this.core.state.state === 'closing';
   }
 
-  /** Statement cache counters: hits, misses, evictions. */
+  /** Statement cache counters (hits, misses, evictions, expirations, invalidations) and the statement mode. */
   getStatementCacheStats(): StatementCacheStats {
-    return {
-      size: this.cache.size,
-      capacity: this.cache.capacity,
-      hits: this.cache.hits,
-      misses: this.cache.misses,
-      evictions: this.cache.evictions,
-    };
+    return this.statements.stats();
   }
 
   /** Receive the server's NOTICE/WARNING/INFO messages. They are never printed. */
@@ -237,6 +268,7 @@ export class Connection {
     const core = this.core;
     if (core.state.state === 'closed') return Promise.resolve();
     core.state.transition('closing');
+    this.closedByUser = true;
     const graceful = this.idle().then(() => {
       core.end();
       return core.whenClosed();
@@ -349,58 +381,81 @@ export class Connection {
     });
   }
 
-  private async query(q: NormalizedQuery, mode: RowMode, ctl: CallControl): Promise<QueryResult> {
-    const stmt = await this.statementFor(q.text, ctl);
-    if (ctl.cancelled) throw new InterfaceError('call cancelled');
-    return this.executeStatement(stmt, q.args, mode, ctl, q.text);
+  private query(q: NormalizedQuery, mode: RowMode, ctl: CallControl): Promise<QueryResult> {
+    return this.submit(q.text, ctl, (stmt) => sendExecute(this.execContext(stmt), stmt, q.args, mode, ctl, q.text));
   }
 
-  /** @internal Bind + Execute + Sync for a described statement. */
-  executeStatement(stmt: StatementInfo, args: readonly unknown[], mode: RowMode, ctl: CallControl, sql: string): Promise<QueryResult> {
-    return new Promise<QueryResult>((resolve, reject) => {
-      const req = new ExecuteRequest(stmt, mode, new Settle(resolve, reject), sql);
-      const maxRows = mode === 'firstRow' || mode === 'firstValue' ? 1 : 0;
-      const temporary = this.settings.statementCacheSize === 0 && stmt.name.startsWith('pgjet_s');
-      try {
-        this.core.enqueue(req, (w) => {
-          writeBind(w, '', stmt, args, this.registry);
-          writeExecute(w, '', maxRows);
-          if (temporary) writeClose(w, 'S', stmt.name);
-          writeSync(w);
-        });
-      } catch (e) {
-        reject(decorateError(e, sql));
-        return;
+  /** @internal What an execution of `stmt` needs. */
+  execContext(stmt: StatementInfo) {
+    return { core: this.core, registry: this.registry, temporary: this.statements.isTemporary(stmt) };
+  }
+
+  /**
+   * Find the statement for `sql`, then send in call order. When the server
+   * says the statement is stale, missing or duplicated, forget it and, if no
+   * transaction was open, retry once; inside a transaction the transaction
+   * is already aborted, so the error says to retry the transaction.
+   */
+  private submit<R>(sql: string, ctl: CallControl, send: (stmt: StatementInfo) => Promise<R>, retried = false): Promise<R> {
+    let used: StatementInfo | undefined;
+    const got = this.statements.get(sql, ctl);
+    return this.ordered(got, (stmt) => {
+      used = stmt;
+      if (ctl.cancelled) return Promise.reject(new InterfaceError('call cancelled'));
+      return send(stmt);
+    }).catch((e: unknown) => {
+      const trouble = statementTrouble(e);
+      if (trouble === undefined || retried || ctl.cancelled) throw e;
+      if (trouble === 'invalid') {
+        if (used) this.statements.forget(used);
+      } else if (!this.statements.switchToUnnamed(`the server reported ${(e as PostgresError).message}`)) {
+        throw e;
       }
-      ctl.request = req;
+      const status = (e as Record<symbol, unknown>)[TX_STATUS_AT_ERROR];
+      if (status !== undefined && status !== 'I') throw retryTransactionError(e as PostgresError);
+      return this.submit(sql, ctl, send, true);
     });
   }
 
-  /** @internal All argument sets in one flight with a single Sync: atomic. */
-  executeBatch(stmt: StatementInfo, list: readonly (readonly unknown[])[], ctl: CallControl, sql: string): Promise<QueryResult> {
-    return new Promise<QueryResult>((resolve, reject) => {
-      const req = new ExecuteRequest(stmt, 'none', new Settle(resolve, reject), sql);
-      const temporary = this.settings.statementCacheSize === 0 && stmt.name.startsWith('pgjet_s');
-      try {
-        this.core.enqueue(req, (w) => {
-          for (let i = 0; i < list.length; i++) {
-            try {
-              writeBind(w, '', stmt, list[i]!, this.registry);
-            } catch (e) {
-              if (e instanceof Error) e.message = `argument set ${i}: ${e.message}`;
-              throw e;
-            }
-            writeExecute(w, '', 0);
-          }
-          if (temporary) writeClose(w, 'S', stmt.name);
-          writeSync(w);
-        });
-      } catch (e) {
-        reject(decorateError(e, sql));
-        return;
+  /**
+   * Write calls in the order they were made. A call whose statement is
+   * still being prepared holds back the calls after it, so a BEGIN, an
+   * INSERT and a COMMIT issued together reach the server in that order.
+   */
+  private ordered<S, R>(got: S | Promise<S>, send: (s: S) => Promise<R>): Promise<R> {
+    if (!(got instanceof Promise) && this.submitQueue.length === 0) return send(got);
+    return new Promise<R>((resolve, reject) => {
+      const entry: SubmitEntry = { ready: false, run: () => undefined };
+      this.submitQueue.push(entry);
+      const ready = (run: () => void) => {
+        entry.run = run;
+        entry.ready = true;
+        this.drainSubmit();
+      };
+      if (got instanceof Promise) {
+        got.then(
+          (s: S) => ready(() => send(s).then(resolve, reject)),
+          (e: unknown) => ready(() => reject(e)),
+        );
+      } else {
+        ready(() => send(got).then(resolve, reject));
       }
-      ctl.request = req;
     });
+  }
+
+  private drainSubmit(): void {
+    const q = this.submitQueue;
+    while (q.length > 0 && q[0]!.ready) q.shift()!.run();
+  }
+
+  /** @internal Run a described statement in call order (PreparedStatement). */
+  runStatement(stmt: StatementInfo, args: readonly unknown[], mode: RowMode, ctl: CallControl): Promise<QueryResult> {
+    return this.ordered(stmt, (s) => sendExecute(this.execContext(s), s, args, mode, ctl, s.sql));
+  }
+
+  /** @internal Run a described statement once per argument set, atomically (PreparedStatement). */
+  runStatementBatch(stmt: StatementInfo, list: readonly (readonly unknown[])[], ctl: CallControl): Promise<QueryResult> {
+    return this.ordered(stmt, (s) => sendBatch(this.execContext(s), s, list, ctl, s.sql));
   }
 
   private simpleQuery(sql: string, ctl: CallControl): Promise<string> {
@@ -409,66 +464,14 @@ export class Connection {
         this.core.writeNow((w) => {
           w.int8(0x66);
           const at = w.reserveLength();
-          w.cstring('COPY FROM STDIN is not supported by execute(); use copyToTable() or copyRecordsToTable()');
+          w.cstring('COPY FROM STDIN needs a data source: use copyToTable() or copyRecordsToTable()');
           w.patchLength(at);
         });
       });
       try {
         this.core.enqueue(req, (w) => writeQuery(w, sql));
       } catch (e) {
-        reject(decorateError(e, sql));
-        return;
-      }
-      ctl.request = req;
-    });
-  }
-
-  /** A described statement for `sql`: from the cache, or prepared now (and cached). */
-  private statementFor(sql: string, ctl: CallControl): Promise<StatementInfo> {
-    if (this.settings.statementCacheSize > 0) {
-      const hit = this.cache.get(sql);
-      if (hit) {
-        return hit.then((s) => (s.closed ? this.prepareAndCache(sql, ctl) : s));
-      }
-    }
-    return this.prepareAndCache(sql, ctl);
-  }
-
-  private prepareAndCache(sql: string, ctl: CallControl): Promise<StatementInfo> {
-    const name = `pgjet_s${this.nextStatementId++}`;
-    const p = this.describe(name, sql, ctl).then(
-      (d) => new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry),
-    );
-    if (this.settings.statementCacheSize > 0) {
-      const evicted = this.cache.set(sql, p);
-      for (const old of evicted) {
-        old.then(
-          (s) => {
-            s.closed = true;
-            this.core.writeRaw((w) => writeClose(w, 'S', s.name));
-          },
-          () => undefined,
-        );
-      }
-      // A failed prepare must not stay cached.
-      p.catch(() => {
-        if (this.cache.peek(sql) === p) this.cache.delete(sql);
-      });
-    }
-    return p;
-  }
-
-  private describe(name: string, sql: string, ctl: CallControl): Promise<Described> {
-    return new Promise<Described>((resolve, reject) => {
-      const req = new PrepareRequest(new Settle(resolve, reject), sql);
-      try {
-        this.core.enqueue(req, (w) => {
-          writeParse(w, name, sql, []);
-          writeDescribe(w, 'S', name);
-          writeSync(w);
-        });
-      } catch (e) {
-        reject(decorateError(e, sql));
+        reject(withSql(e, sql));
         return;
       }
       ctl.request = req;
@@ -477,26 +480,32 @@ export class Connection {
 
   /** @internal Close a named statement on the server now (Close + Sync). */
   closeStatement(name: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      try {
-        this.core.enqueue(new AckRequest(new Settle(resolve, reject), undefined), (w) => {
-          writeClose(w, 'S', name);
-          writeSync(w);
-        });
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    if (name === '') return Promise.resolve();
+    return this.ordered(name, (n) =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          this.core.enqueue(new AckRequest(new Settle(resolve, reject), undefined), (w) => {
+            writeClose(w, 'S', n);
+            writeSync(w);
+          });
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      }),
+    );
   }
 }
 
-/** Attach the SQL to a client-side error raised while writing a request. */
-function decorateError(e: unknown, sql: string): Error {
-  if (e instanceof Error) {
-    if (e instanceof InterfaceError && !e.message.includes(' in query: ')) {
-      e.message = `${e.message} in query: ${sql.length > 200 ? sql.slice(0, 200) + '…' : sql}`;
-    }
-    return e;
-  }
-  return new InterfaceError(String(e));
+/** A stale statement inside a transaction: the transaction is aborted, so only the caller can retry it. */
+function retryTransactionError(e: PostgresError): InvalidCachedStatementError {
+  const err = new InvalidCachedStatementError(
+    {
+      ...e.fields,
+      C: '0A000',
+      H: 'The statement was prepared again, but the transaction it ran in is aborted: retry the whole transaction.',
+    },
+    e.query,
+  );
+  err.message = `${e.message} (inside a transaction: retry the transaction)`;
+  return err;
 }

@@ -38,7 +38,16 @@ export class CallControl {
   request: PendingRequest | undefined;
   /** Set once the call was answered by a timeout or abort. */
   cancelled = false;
+  /**
+   * Called with the timeout or abort error when the call is answered that
+   * way. A COPY FROM STDIN sets it and answers with CopyFail instead of a
+   * cancel request (a backend waiting for COPY data does not act on one).
+   */
+  onCancel: ((err: Error) => void) | undefined = undefined;
 }
+
+/** A COPY stream's writes go to the socket once this many bytes are waiting, and wait for it to drain beyond. */
+const COPY_FLUSH_BYTES = 256 * 1024;
 
 /** How long to wait for a cancelled query's ReadyForQuery before giving up on the connection. */
 const CANCEL_GRACE_MS = 5000;
@@ -52,6 +61,8 @@ export class ConnectionCore {
   secretKey: Uint8Array = new Uint8Array(0);
   /** Set when the connection died; every later call fails with it. */
   closedError: Error | undefined;
+  /** Where CancelRequest goes: the address the connection used (hostaddr when given). */
+  cancelHost: string;
 
   private readonly framer: Framer;
   private readonly queue: (PendingRequest | undefined)[] = [];
@@ -66,6 +77,14 @@ export class ConnectionCore {
   private readonly rfqWaiters = new Map<PendingRequest, () => void>();
   private readonly closeWaiters: (() => void)[] = [];
   private readonly drainWaiters: (() => void)[] = [];
+  /**
+   * The request streaming COPY data to the server. While it runs, the bytes
+   * of every request enqueued after it wait in `held` (the server would take
+   * them for part of the COPY); they go out after its ReadyForQuery.
+   */
+  private barrier: PendingRequest | undefined;
+  private readonly held: { bytes: Uint8Array; exclusive: PendingRequest | undefined }[] = [];
+  private readonly writableWaiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: net.Socket,
@@ -77,9 +96,11 @@ export class ConnectionCore {
     maxMessageSize: number,
   ) {
     this.framer = new Framer({ maxMessageSize });
+    this.cancelHost = host;
     socket.on('data', this.onData);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
+    socket.on('drain', this.wakeWritable);
     socket.resume();
   }
 
@@ -95,8 +116,15 @@ export class ConnectionCore {
    * synchronously, so FIFO order is wire order. If `write` throws, nothing
    * of this request is kept and the error propagates.
    */
-  enqueue(req: PendingRequest, write: (w: Writer) => void): void {
+  enqueue(req: PendingRequest, write: (w: Writer) => void, exclusive = false): void {
     this.assertUsable();
+    if (this.barrier !== undefined) {
+      const w = new Writer(256);
+      write(w);
+      this.held.push({ bytes: w.take(), exclusive: exclusive ? req : undefined });
+      this.queue.push(req);
+      return;
+    }
     const mark = this.out.length;
     try {
       write(this.out);
@@ -105,12 +133,19 @@ export class ConnectionCore {
       throw e;
     }
     this.queue.push(req);
+    if (exclusive) this.barrier = req;
     this.scheduleFlush();
   }
 
   /** Write messages that belong to no request (Close without Sync, Terminate). */
   writeRaw(write: (w: Writer) => void): void {
     if (this.state.state === 'closed') return;
+    if (this.barrier !== undefined) {
+      const w = new Writer(64);
+      write(w);
+      this.held.push({ bytes: w.take(), exclusive: undefined });
+      return;
+    }
     write(this.out);
     this.scheduleFlush();
   }
@@ -134,7 +169,66 @@ export class ConnectionCore {
     this.flushScheduled = false;
     if (this.holds > 0 || this.out.length === 0 || this.state.state === 'closed' || this.ended) return;
     this.socket.write(this.out.take());
+    if (this.writableWaiters.length > 0) this.wakeWritable();
   };
+
+  // ------------------------------------------------------------ COPY streaming
+
+  /**
+   * Write COPY data (CopyData, CopyDone, CopyFail, the closing Sync) for the
+   * request enqueued with `exclusive`. Large amounts go out at once rather
+   * than at the end of the event loop turn.
+   */
+  writeExclusive(req: PendingRequest, write: (w: Writer) => void): void {
+    if (this.state.state === 'closed' || this.ended) return;
+    if (req !== this.barrier) throw new ProtocolError('COPY data written for a request that is not streaming');
+    write(this.out);
+    if (this.out.length >= COPY_FLUSH_BYTES) this.flush();
+    else this.scheduleFlush();
+  }
+
+  /** True while the socket (or a held cancel) has more unsent bytes than a COPY source should add to. */
+  get writeBlocked(): boolean {
+    if (this.state.state === 'closed') return false;
+    return this.holds > 0 || this.socket.writableNeedDrain || this.out.length >= COPY_FLUSH_BYTES;
+  }
+
+  /** Resolves when `writeBlocked` is false again (or the connection is gone). */
+  waitWritable(): Promise<void> {
+    if (!this.writeBlocked) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
+  private readonly wakeWritable = (): void => {
+    if (this.writeBlocked) return;
+    for (const w of this.writableWaiters.splice(0)) w();
+  };
+
+  /** Stop reading from the socket: a COPY TO STDOUT consumer is behind. */
+  pauseReading(): void {
+    if (this.state.state !== 'closed') this.socket.pause();
+  }
+
+  /** Read from the socket again. */
+  resumeReading(): void {
+    if (this.state.state !== 'closed') this.socket.resume();
+  }
+
+  /** The streaming request finished: send what waited behind it, up to the next one that streams. */
+  private releaseBarrier(): void {
+    this.barrier = undefined;
+    let n = 0;
+    while (n < this.held.length) {
+      const h = this.held[n++]!;
+      this.out.bytes(h.bytes);
+      if (h.exclusive !== undefined) {
+        this.barrier = h.exclusive;
+        break;
+      }
+    }
+    this.held.splice(0, n);
+    if (n > 0) this.scheduleFlush();
+  }
 
   private assertUsable(): void {
     if (this.closedError) throw this.closedError;
@@ -172,14 +266,16 @@ export class ConnectionCore {
         }
         const s = buf[start];
         this.txStatus = s === 0x54 ? 'T' : s === 0x45 ? 'E' : 'I';
+        req.statusAtReady = this.txStatus;
         req.onReadyForQuery();
+        if (req === this.barrier) this.releaseBarrier();
         const waiter = this.rfqWaiters.get(req);
         if (waiter) {
           this.rfqWaiters.delete(req);
           waiter();
         }
         const next = this.queue[this.head];
-        if (next !== undefined && this.pendingCancels.has(next)) {
+        if (next !== undefined && this.pendingCancels.has(next) && !next.serverDone) {
           this.pendingCancels.delete(next);
           this.startCancel(next);
         }
@@ -223,9 +319,28 @@ export class ConnectionCore {
           }
           throw new ProtocolError(`unexpected message '${String.fromCharCode(type)}' from the server with no request pending`);
         }
+        if (type === BackendCode.ErrorResponse) this.noteFatal(buf, start, end);
         req.onMessage(type, buf, start, end);
       }
     }
+  }
+
+  /**
+   * A FATAL or PANIC error ends the session: keep the server's reason so
+   * every call that fails with the socket's close can say why.
+   */
+  private noteFatal(buf: Uint8Array, start: number, end: number): void {
+    const m = decodeBackend(BackendCode.ErrorResponse, buf, start, end);
+    if (m.type !== 'ErrorResponse') return;
+    const severity = m.fields['V'] ?? m.fields['S'];
+    if (severity !== 'FATAL' && severity !== 'PANIC') return;
+    // During startup the startup request reports the error itself, with advice.
+    if (this.state.state === 'startup') return;
+    const err = postgresErrorFromFields(m.fields);
+    this.closedError ??= new ConnectionError(`the server closed the connection to ${this.host}:${this.port}: ${err.message}`, {
+      cause: err,
+      target: this.target(),
+    });
   }
 
   // ------------------------------------------------------------ cancellation
@@ -239,6 +354,8 @@ export class ConnectionCore {
     if (this.state.state === 'closed') return;
     const idx = this.queue.indexOf(req, this.head);
     if (idx === -1) return; // already answered
+    // Its result is complete on the server; a cancel now could only hit the next call.
+    if (req.serverDone) return;
     if (idx === this.head) this.startCancel(req);
     else this.pendingCancels.add(req);
   }
@@ -265,7 +382,7 @@ export class ConnectionCore {
       rfqSeen = true;
       release();
     });
-    void sendCancelRequest(this.host, this.port, this.processId, this.secretKey, CANCEL_GRACE_MS).then((r) => {
+    void sendCancelRequest(this.cancelHost, this.port, this.processId, this.secretKey, CANCEL_GRACE_MS).then((r) => {
       cancelClosed = true;
       if (!r.ok && !rfqSeen) {
         this.destroy(new ConnectionError(
@@ -327,7 +444,10 @@ export class ConnectionCore {
     this.head = 0;
     this.pendingCancels.clear();
     this.rfqWaiters.clear();
+    this.barrier = undefined;
+    this.held.length = 0;
     for (const req of pending) req?.onConnectionLost(err);
+    this.wakeWritable();
     for (const w of this.drainWaiters.splice(0)) w();
     for (const w of this.closeWaiters.splice(0)) w();
     this.events.closed(this.closedError);

@@ -8,6 +8,7 @@ import { CallControl } from './core.js';
 import type { Connection } from './connection.js';
 import type { QueryConfig } from './query-args.js';
 import { normalizeQuery } from './query-args.js';
+import type { RowMode } from './requests.js';
 import type { StatementInfo } from './statement.js';
 
 /** A type as the statement describes it. */
@@ -66,12 +67,14 @@ export class PreparedStatement {
 
   /** Run with these parameters and return all rows. */
   fetch<T = Record<string, unknown>>(...args: unknown[]): Promise<T[]> {
-    return this.call('fetch', args, 'object').then((r) => r.rows as T[]);
+    return this.call('fetch', args, this.conn.defaultRowMode === 'array' ? 'array' : 'object').then((r) => r.rows as T[]);
   }
 
   /** Run and return the first row, or null. */
   fetchRow<T = Record<string, unknown>>(...args: unknown[]): Promise<T | null> {
-    return this.call('fetchRow', args, 'firstRow').then((r) => (r.rows.length > 0 ? (r.rows[0] as T) : null));
+    return this.call('fetchRow', args, this.conn.defaultRowMode === 'array' ? 'firstArray' : 'firstRow').then((r) =>
+      r.rows.length > 0 ? (r.rows[0] as T) : null,
+    );
   }
 
   /** Run and return the first column of the first row, or null. */
@@ -89,9 +92,12 @@ export class PreparedStatement {
     this.checkOpen();
     const list = Array.from(argsList);
     if (list.length === 0) return;
-    await this.conn.run({ text: this.info.sql, ...options }, (ctl: CallControl) =>
-      this.conn.executeBatch(this.info, list, ctl, this.info.sql),
-    );
+    for (let i = 0; i < list.length; i++) {
+      if (!Array.isArray(list[i])) {
+        throw new InterfaceError(`executeMany(): argument set ${i} is not an array; pass an array of parameter arrays`);
+      }
+    }
+    await this.conn.run({ text: this.info.sql, ...options }, (ctl: CallControl) => this.conn.runStatementBatch(this.info, list, ctl));
   }
 
   /**
@@ -120,12 +126,12 @@ export class PreparedStatement {
     await this.conn.closeStatement(this.info.name);
   }
 
-  private call(method: string, args: unknown[], mode: 'object' | 'firstRow' | 'firstValue' | 'none') {
+  private call(method: string, args: unknown[], mode: RowMode) {
     if (this.closed) {
       return Promise.reject(new InterfaceError(`prepared statement ${this.info.name} is closed; prepare it again with conn.prepare()`));
     }
     const q = normalizeQuery(method, this.info.sql, []);
-    return this.conn.run(q, (ctl) => this.conn.executeStatement(this.info, args, mode, ctl, this.info.sql));
+    return this.conn.run(q, (ctl) => this.conn.runStatement(this.info, args, mode, ctl));
   }
 
   private checkOpen(): void {

@@ -8,11 +8,16 @@ import { ProtocolError } from '../errors/client.js';
 import { postgresErrorFromFields } from '../errors/postgres-error.js';
 import { decodeBackend } from '../protocol/backend.js';
 import { BackendCode } from '../protocol/messages.js';
-import type { FieldDescription } from '../protocol/messages.js';
+import type { FieldDescription, TransactionStatus } from '../protocol/messages.js';
+import { InvalidCachedStatementError } from '../errors/postgres-error.js';
 import type { StatementInfo } from './statement.js';
 
 /** A pending entry in the connection's FIFO. */
 export interface PendingRequest {
+  /** Set by the core just before onReadyForQuery: the status that ReadyForQuery reported. */
+  statusAtReady?: TransactionStatus;
+  /** True once the server has finished this request's work (only ReadyForQuery is left). */
+  readonly serverDone?: boolean;
   /** Every message up to (not including) this request's ReadyForQuery. */
   onMessage(type: number, buf: Uint8Array, start: number, end: number): void;
   /** The request's ReadyForQuery arrived: settle. */
@@ -49,7 +54,13 @@ function unexpected(type: number, during: string): ProtocolError {
 }
 
 /** How rows are collected. */
-export type RowMode = 'object' | 'array' | 'firstRow' | 'firstValue' | 'none';
+export type RowMode = 'object' | 'array' | 'firstRow' | 'firstArray' | 'firstValue' | 'none';
+
+/**
+ * Set on a server error: the transaction status in the ReadyForQuery that
+ * ended the failed call ('I' means no transaction was open, so a retry is safe).
+ */
+export const TX_STATUS_AT_ERROR = Symbol('pgjet.txStatusAtError');
 
 /** What a query returns: its rows and the CommandComplete tag. */
 export interface QueryResult {
@@ -65,6 +76,10 @@ export interface QueryResult {
  * Rows are decoded straight from the read buffer.
  */
 export class ExecuteRequest implements PendingRequest {
+  statusAtReady?: TransactionStatus;
+  serverDone = false;
+  /** How many Execute messages this request sent (executeMany sends several). */
+  expected = 1;
   rows: unknown[] = [];
   tag = '';
   completed = 0;
@@ -92,6 +107,9 @@ export class ExecuteRequest implements PendingRequest {
             case 'firstRow':
               if (this.rows.length === 0) this.rows.push(this.stmt.decodeObject(buf, start, end));
               break;
+            case 'firstArray':
+              if (this.rows.length === 0) this.rows.push(this.stmt.decodeArray(buf, start, end));
+              break;
             case 'firstValue':
               if (this.rows.length === 0) this.rows.push(this.stmt.decodeFirst(buf, start, end));
               break;
@@ -108,27 +126,48 @@ export class ExecuteRequest implements PendingRequest {
       case BackendCode.CommandComplete:
         this.completed++;
         this.tag = readTag(buf, start, end);
+        if (this.completed >= this.expected) this.serverDone = true;
+        return;
+      case BackendCode.PortalSuspended:
+        this.completed++;
+        if (this.completed >= this.expected) this.serverDone = true;
         return;
       case BackendCode.BindComplete:
       case BackendCode.CloseComplete:
       case BackendCode.ParseComplete:
       case BackendCode.NoData:
-      case BackendCode.PortalSuspended:
         return;
       case BackendCode.EmptyQueryResponse:
         this.completed++;
+        if (this.completed >= this.expected) this.serverDone = true;
         return;
       case BackendCode.ErrorResponse:
-        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        this.serverDone = true;
+        if (this.error === undefined) {
+          const err = serverError(buf, start, end, this.sql);
+          Object.defineProperty(err, 'completedBeforeError', { value: this.completed, enumerable: false });
+          this.error = err;
+        }
         return;
+      case BackendCode.RowDescription: {
+        // Only the unnamed statement asks for it (Describe Portal): check the
+        // remembered column types still hold before decoding any row.
+        const m = decodeBackend(type, buf, start, end);
+        if (m.type === 'RowDescription' && !this.stmt.sameShape(m.fields) && this.error === undefined) {
+          this.error = staleStatementError(this.sql);
+        }
+        return;
+      }
       default:
         throw unexpected(type, 'a query');
     }
   }
 
   onReadyForQuery(): void {
-    if (this.error !== undefined) this.settle.reject(this.error);
-    else this.settle.resolve({ rows: this.rows, tag: this.tag, completed: this.completed });
+    if (this.error !== undefined) {
+      Object.defineProperty(this.error, TX_STATUS_AT_ERROR, { value: this.statusAtReady, enumerable: false });
+      this.settle.reject(this.error);
+    } else this.settle.resolve({ rows: this.rows, tag: this.tag, completed: this.completed });
   }
 
   onConnectionLost(err: Error): void {
@@ -144,6 +183,7 @@ export interface Described {
 
 /** Parse + Describe(Statement) + Sync: learns parameter and column types. */
 export class PrepareRequest implements PendingRequest {
+  statusAtReady?: TransactionStatus;
   private parameterOids: number[] = [];
   private fields: FieldDescription[] | null = null;
   private error: Error | undefined;
@@ -180,8 +220,10 @@ export class PrepareRequest implements PendingRequest {
   }
 
   onReadyForQuery(): void {
-    if (this.error !== undefined) this.settle.reject(this.error);
-    else this.settle.resolve({ parameterOids: this.parameterOids, fields: this.fields });
+    if (this.error !== undefined) {
+      Object.defineProperty(this.error, TX_STATUS_AT_ERROR, { value: this.statusAtReady, enumerable: false });
+      this.settle.reject(this.error);
+    } else this.settle.resolve({ parameterOids: this.parameterOids, fields: this.fields });
   }
 
   onConnectionLost(err: Error): void {
@@ -276,4 +318,18 @@ export class AckRequest implements PendingRequest {
   onConnectionLost(err: Error): void {
     this.settle.reject(err);
   }
+}
+
+/** The result shape changed under a remembered statement description. */
+function staleStatementError(sql: string): InvalidCachedStatementError {
+  return new InvalidCachedStatementError(
+    {
+      S: 'ERROR',
+      V: 'ERROR',
+      C: '0A000',
+      M: 'the result columns of this statement changed since it was described',
+      H: 'the statement is described again automatically; inside a transaction, retry the transaction',
+    },
+    sql,
+  );
 }

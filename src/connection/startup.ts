@@ -1,10 +1,19 @@
 /**
- * The startup phase as a pipeline request: StartupMessage, then the
- * authentication exchange, BackendKeyData and ParameterStatus, until the
- * first ReadyForQuery.
+ * The startup phase as a pipeline request: StartupMessage, then protocol
+ * version negotiation, the authentication exchange, BackendKeyData and
+ * ParameterStatus, until the first ReadyForQuery.
+ *
+ * Nothing the server says here is taken on trust: every authentication
+ * request goes through the AuthPolicy before a secret is sent, the protocol
+ * version the server offers must lie between the configured bounds, and any
+ * message out of place ends the connection with a ProtocolError.
  */
+import { tlsServerEndPointHash } from '../auth/channel-binding.js';
 import { md5PasswordMessage } from '../auth/md5.js';
+import { AuthPolicy } from '../auth/policy.js';
+import type { AuthPolicyOptions, AuthRequest } from '../auth/policy.js';
 import { ScramClient } from '../auth/scram.js';
+import type { ScramChannelBinding, ScramMechanism } from '../auth/scram.js';
 import { ConnectionError, InterfaceError, ProtocolError } from '../errors/client.js';
 import { postgresErrorFromFields } from '../errors/postgres-error.js';
 import type { PostgresError } from '../errors/postgres-error.js';
@@ -25,14 +34,26 @@ export interface StartupContext {
   send: (write: (w: Writer) => void) => void;
   /** Abort startup: destroy the connection with this error. */
   fail: (err: Error) => void;
+  /** The server certificate (DER) when the connection runs over TLS; undefined without TLS. */
+  peerCertificate?: Uint8Array | undefined;
+  /** Authentication settings; the defaults are channel_binding=prefer, any method, no cleartext without TLS. */
+  auth?: Pick<AuthPolicyOptions, 'channelBinding' | 'requireAuth' | 'allowUnencryptedPassword'>;
+  /** The protocol minor version requested in the StartupMessage (0 for 3.0, 2 for 3.2). Default 0. */
+  requestedMinor?: number;
+  /** The lowest protocol minor version accepted. Default 0. */
+  minMinor?: number;
 }
 
 /** The result of a successful startup. */
 export interface StartupResult {
   processId: number;
   secretKey: Uint8Array;
-  /** The authentication method the server asked for. */
+  /** The authentication method the server asked for; `trust` when it asked for none. */
   authMethod: 'trust' | 'password' | 'md5' | 'scram-sha-256';
+  /** The SASL mechanism used, when SCRAM was used. */
+  saslMechanism: ScramMechanism | undefined;
+  /** The protocol minor version in use (3.x). */
+  protocolMinor: number;
 }
 
 /** Handles everything from StartupMessage to the first ReadyForQuery. */
@@ -40,81 +61,118 @@ export class StartupRequest implements PendingRequest {
   readonly sql = undefined;
   private processId = 0;
   private secretKey: Uint8Array = new Uint8Array(0);
+  private haveKey = false;
   private authMethod: StartupResult['authMethod'] = 'trust';
   private scram: ScramClient | undefined;
+  private readonly policy: AuthPolicy;
+  private readonly requestedMinor: number;
+  private readonly minMinor: number;
+  private protocolMinor: number;
+  /** Set by the first message: NegotiateProtocolVersion may only come first. */
+  private started = false;
+  private authenticated = false;
 
   constructor(
     private readonly ctx: StartupContext,
     readonly settle: Settle<StartupResult>,
-  ) {}
+  ) {
+    this.requestedMinor = ctx.requestedMinor ?? 0;
+    this.minMinor = ctx.minMinor ?? 0;
+    this.protocolMinor = this.requestedMinor;
+    this.policy = new AuthPolicy({
+      channelBinding: ctx.auth?.channelBinding ?? 'prefer',
+      requireAuth: ctx.auth?.requireAuth,
+      allowUnencryptedPassword: ctx.auth?.allowUnencryptedPassword ?? false,
+      encrypted: ctx.peerCertificate !== undefined,
+      target: this.target(),
+    });
+  }
 
   onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
     const m = decodeBackend(type, buf, start, end);
+    const first = !this.started;
+    this.started = true;
+    if (this.authenticated && m.type.startsWith('Authentication')) {
+      throw new ProtocolError(`the server sent ${m.type} after AuthenticationOk; the connection cannot be trusted`);
+    }
     switch (m.type) {
+      case 'NegotiateProtocolVersion':
+        if (!first) {
+          throw new ProtocolError('the server sent NegotiateProtocolVersion after the startup exchange had begun; it must come first');
+        }
+        this.negotiate(m.newestMinorVersion, m.unrecognizedOptions);
+        return;
       case 'AuthenticationOk':
         if (this.scram && !this.scram.completed) {
           // The server must prove it knows the password before we accept it.
-          this.ctx.fail(new ConnectionError(
+          throw new ConnectionError(
             `the server at ${this.ctx.host}:${this.ctx.port} ended the SCRAM exchange without proving it knows the password; refusing the connection`,
             { target: this.target() },
-          ));
+          );
         }
+        this.policy.checkOk();
+        this.authenticated = true;
         return;
       case 'AuthenticationCleartextPassword':
+        this.request('password');
         this.authMethod = 'password';
-        this.withPassword((pw) => this.ctx.send((w) => encodeFrontend({ type: 'PasswordMessage', password: pw }, w)));
-        return;
-      case 'AuthenticationMD5Password':
-        this.authMethod = 'md5';
-        this.withPassword((pw) =>
-          this.ctx.send((w) =>
-            encodeFrontend({ type: 'PasswordMessage', password: md5PasswordMessage(this.ctx.user, pw, m.salt) }, w),
-          ),
-        );
-        return;
-      case 'AuthenticationSASL': {
-        this.authMethod = 'scram-sha-256';
-        if (!m.mechanisms.includes('SCRAM-SHA-256')) {
-          this.ctx.fail(new ConnectionError(
-            `the server offered SASL mechanisms ${m.mechanisms.join(', ')}, none of which pgjet supports`,
-            { target: this.target() },
-          ));
-          return;
-        }
         this.withPassword((pw) => {
-          this.scram = new ScramClient({ password: pw, mechanism: 'SCRAM-SHA-256' });
-          const first = this.scram.clientFirstMessage();
-          this.ctx.send((w) => encodeFrontend({ type: 'SASLInitialResponse', mechanism: 'SCRAM-SHA-256', data: first }, w));
+          this.ctx.send((w) => encodeFrontend({ type: 'PasswordMessage', password: pw }, w));
+          this.policy.finished();
         });
         return;
-      }
+      case 'AuthenticationMD5Password':
+        this.request('md5');
+        this.authMethod = 'md5';
+        this.withPassword((pw) => {
+          const reply = md5PasswordMessage(this.ctx.user, pw, m.salt);
+          this.ctx.send((w) => encodeFrontend({ type: 'PasswordMessage', password: reply }, w));
+          this.policy.finished();
+        });
+        return;
+      case 'AuthenticationSASL':
+        this.startSasl(m.mechanisms);
+        return;
       case 'AuthenticationSASLContinue': {
-        if (!this.scram) throw new ProtocolError('AuthenticationSASLContinue before a SASL exchange started');
-        const final = this.scram.handleServerFirst(m.data);
-        this.ctx.send((w) => encodeFrontend({ type: 'SASLResponse', data: final }, w));
+        const scram = this.scram;
+        if (!scram) throw new ProtocolError('the server sent AuthenticationSASLContinue before a SASL exchange started');
+        scram.handleServerFirstAsync(m.data).then(
+          (final) => this.ctx.send((w) => encodeFrontend({ type: 'SASLResponse', data: final }, w)),
+          (e: unknown) => this.ctx.fail(this.decorateAuth(e)),
+        );
         return;
       }
       case 'AuthenticationSASLFinal':
-        if (!this.scram) throw new ProtocolError('AuthenticationSASLFinal before a SASL exchange started');
-        this.scram.handleServerFinal(m.data);
+        if (!this.scram) throw new ProtocolError('the server sent AuthenticationSASLFinal before a SASL exchange started');
+        try {
+          this.scram.handleServerFinal(m.data);
+        } catch (e) {
+          throw this.decorateAuth(e);
+        }
+        this.policy.finished();
         return;
       case 'AuthenticationKerberosV5':
       case 'AuthenticationGSS':
-      case 'AuthenticationGSSContinue':
-      case 'AuthenticationSSPI':
-        this.ctx.fail(new ConnectionError(
+      case 'AuthenticationSSPI': {
+        const method: AuthRequest = m.type === 'AuthenticationKerberosV5' ? 'kerberos' : m.type === 'AuthenticationGSS' ? 'gss' : 'sspi';
+        this.request(method);
+        throw new ConnectionError(
           `the server asked for ${m.type.replace('Authentication', '')} authentication, which pgjet does not support; ` +
-            'use password, md5 or scram-sha-256 in pg_hba.conf for this user',
+            'use scram-sha-256 (or cert) in pg_hba.conf for this user',
           { target: this.target() },
-        ));
-        return;
+        );
+      }
+      case 'AuthenticationGSSContinue':
+        throw new ProtocolError('the server sent AuthenticationGSSContinue without a GSSAPI exchange');
       case 'BackendKeyData':
+        if (this.protocolMinor < 2 && m.secretKey.length !== 4) {
+          throw new ProtocolError(
+            `BackendKeyData carries a ${m.secretKey.length}-byte secret key, but protocol 3.0 keys are 4 bytes`,
+          );
+        }
         this.processId = m.processId;
         this.secretKey = m.secretKey.slice();
-        return;
-      case 'NegotiateProtocolVersion':
-        // The server speaks an older minor version or ignored options we did
-        // not send: 3.0 is all this connection uses, so carry on.
+        this.haveKey = true;
         return;
       case 'ErrorResponse': {
         const err = postgresErrorFromFields(m.fields);
@@ -127,7 +185,20 @@ export class StartupRequest implements PendingRequest {
   }
 
   onReadyForQuery(): void {
-    this.settle.resolve({ processId: this.processId, secretKey: this.secretKey, authMethod: this.authMethod });
+    if (!this.authenticated) {
+      // The server skipped AuthenticationOk: without it no policy check ran.
+      const err = new ProtocolError('the server sent ReadyForQuery before AuthenticationOk; refusing the connection');
+      this.ctx.fail(err);
+      this.settle.reject(err);
+      return;
+    }
+    this.settle.resolve({
+      processId: this.processId,
+      secretKey: this.haveKey ? this.secretKey : new Uint8Array(0),
+      authMethod: this.authMethod,
+      saslMechanism: this.policy.mechanism,
+      protocolMinor: this.protocolMinor,
+    });
   }
 
   onConnectionLost(err: Error): void {
@@ -136,6 +207,93 @@ export class StartupRequest implements PendingRequest {
 
   private target() {
     return { host: this.ctx.host, port: this.ctx.port, database: this.ctx.database, user: this.ctx.user };
+  }
+
+  /** The policy check for a request; its error already says what to do. */
+  private request(method: AuthRequest): void {
+    this.policy.checkRequest(method);
+  }
+
+  /**
+   * Checks a NegotiateProtocolVersion against what was asked for: a server
+   * may offer a lower minor version (never a higher one, never below the
+   * minimum) and may list options we did not send (we send none).
+   */
+  private negotiate(minor: number, options: readonly string[]): void {
+    const asked = `3.${this.requestedMinor}`;
+    if (options.length > 0) {
+      const shown = options.slice(0, 3).map((o) => JSON.stringify(o.slice(0, 64))).join(', ');
+      throw new ProtocolError(
+        `the server's NegotiateProtocolVersion lists protocol options pgjet never sent (${shown}); it is not behaving like PostgreSQL`,
+      );
+    }
+    if (minor >= this.requestedMinor) {
+      throw new ProtocolError(
+        `the server's NegotiateProtocolVersion offers protocol 3.${minor} in answer to a request for ${asked}; a server may only offer a lower version`,
+      );
+    }
+    if (minor === 1 || minor < 0) {
+      throw new ProtocolError(`the server's NegotiateProtocolVersion offers protocol 3.${minor}, which does not exist`);
+    }
+    if (minor < this.minMinor) {
+      throw new ConnectionError(
+        `the server at ${this.ctx.host}:${this.ctx.port} supports protocol 3.${minor} at most, but minProtocolVersion is 3.${this.minMinor}; ` +
+          'upgrade the server (protocol 3.2 needs PostgreSQL 18) or lower minProtocolVersion',
+        { target: this.target() },
+      );
+    }
+    this.protocolMinor = minor;
+  }
+
+  private startSasl(offered: readonly string[]): void {
+    const scram = offered.includes('SCRAM-SHA-256') || offered.includes('SCRAM-SHA-256-PLUS');
+    const oauth = !scram && offered.includes('OAUTHBEARER');
+    this.request(oauth ? 'oauth' : 'scram-sha-256');
+    this.authMethod = 'scram-sha-256';
+    if (!scram) {
+      throw new ConnectionError(
+        `the server offered SASL mechanisms ${offered.map((o) => JSON.stringify(o.slice(0, 64))).join(', ') || '(none)'}, none of which pgjet supports; ` +
+          'use scram-sha-256 in pg_hba.conf for this user',
+        { target: this.target() },
+      );
+    }
+    let mechanism: ScramMechanism;
+    try {
+      mechanism = this.policy.chooseSasl(offered);
+    } catch (e) {
+      throw this.decorateAuth(e);
+    }
+    const binding = this.channelBinding(mechanism);
+    this.withPassword((pw) => {
+      this.scram = new ScramClient({ password: pw, mechanism, ...(binding ? { channelBinding: binding } : {}) });
+      const first = this.scram.clientFirstMessage();
+      this.ctx.send((w) => encodeFrontend({ type: 'SASLInitialResponse', mechanism, data: first }, w));
+    });
+  }
+
+  /**
+   * The binding data for SCRAM. With -PLUS it is the certificate hash. With
+   * plain SCRAM over TLS (channel_binding not disable) the client still says
+   * it could bind ('y' flag), so a server that does support binding detects
+   * a downgraded mechanism list; the data is then never sent.
+   */
+  private channelBinding(mechanism: ScramMechanism): ScramChannelBinding | undefined {
+    const cert = this.ctx.peerCertificate;
+    const mode = this.ctx.auth?.channelBinding ?? 'prefer';
+    if (cert === undefined || mode === 'disable') return undefined;
+    if (mechanism === 'SCRAM-SHA-256-PLUS') return { type: 'tls-server-end-point', data: tlsServerEndPointHash(cert) };
+    return { type: 'tls-server-end-point', data: Uint8Array.of(0) };
+  }
+
+  /** Adds where and as whom to an authentication failure raised on the client side. */
+  private decorateAuth(e: unknown): Error {
+    if (e instanceof ConnectionError && e.target === undefined) {
+      return new ConnectionError(`${e.message} (connecting to ${this.ctx.host}:${this.ctx.port} as user "${this.ctx.user}")`, {
+        cause: e,
+        target: this.target(),
+      });
+    }
+    return e instanceof Error ? e : new ProtocolError(String(e));
   }
 
   /** Add where and as whom to a server error raised while connecting. */

@@ -31,8 +31,11 @@ export class StatementInfo {
   private readonly decoders: ColumnDecoder[];
   private readonly unsafeNames: boolean;
 
+  /** When it was prepared (ms since the epoch), for maxCachedStatementLifetime. */
+  readonly createdAt = Date.now();
+
   constructor(
-    /** Server-side name; '' for the unnamed statement. */
+    /** Server-side name; '' for the unnamed statement, parsed afresh with every execution. */
     readonly name: string,
     readonly sql: string,
     readonly parameterOids: number[],
@@ -56,6 +59,17 @@ export class StatementInfo {
       }
     }
     this.unsafeNames = this.names.some((n) => UNSAFE_KEYS.has(n));
+  }
+
+  /** True when `fields` (from a fresh RowDescription) has the same column types as this statement. */
+  sameShape(fields: FieldDescription[] | null): boolean {
+    const a = this.fields ?? [];
+    const b = fields ?? [];
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i]!.dataTypeOid !== b[i]!.dataTypeOid || a[i]!.name !== b[i]!.name) return false;
+    }
+    return true;
   }
 
   /** Decode one DataRow body into an object keyed by column name. */
@@ -124,61 +138,5 @@ export class StatementInfo {
     if (len === -1) return null;
     if (len < 0 || p + len > end) throw new ProtocolError(`DataRow column 0 has an invalid length ${len}`);
     return this.decoders[0]!.decode(buf, p, p + len);
-  }
-}
-
-/**
- * Least-recently-used cache of prepared statements keyed by SQL text. Map
- * iteration order is insertion order, so re-inserting on a hit keeps the
- * oldest entry first.
- */
-export class StatementCache {
-  private readonly map = new Map<string, Promise<StatementInfo>>();
-  hits = 0;
-  misses = 0;
-  evictions = 0;
-
-  constructor(readonly capacity: number) {}
-
-  get(sql: string): Promise<StatementInfo> | undefined {
-    const p = this.map.get(sql);
-    if (p === undefined) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    this.map.delete(sql);
-    this.map.set(sql, p);
-    return p;
-  }
-
-  /** Insert; returns the evicted entries, whose statements the caller closes. */
-  set(sql: string, p: Promise<StatementInfo>): Promise<StatementInfo>[] {
-    this.map.set(sql, p);
-    const evicted: Promise<StatementInfo>[] = [];
-    while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as string;
-      evicted.push(this.map.get(oldest)!);
-      this.map.delete(oldest);
-      this.evictions++;
-    }
-    return evicted;
-  }
-
-  /** The entry for `sql` without counting a hit or reordering. */
-  peek(sql: string): Promise<StatementInfo> | undefined {
-    return this.map.get(sql);
-  }
-
-  delete(sql: string): void {
-    this.map.delete(sql);
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-
-  get size(): number {
-    return this.map.size;
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * pgbench -M prepared as the C/libpq ceiling: one run per cell, per-transaction
+ * logs for the latency percentiles.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CellResult } from './protocol.js';
+import { Samples } from './stats.js';
+
+/** Where and how to reach the server. */
+export interface PgbenchTarget {
+  bin: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+}
+
+/** pgbench's version line, e.g. "pgbench (PostgreSQL) 15.14". */
+export function pgbenchVersion(bin: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
+}
+
+/**
+ * Run `script` for `durationMs` (rounded up to whole seconds: pgbench's -T
+ * takes seconds) with `clients` connections. Each transaction stands for
+ * `unitsPerTx` units of the workload.
+ */
+export async function runPgbench(
+  target: PgbenchTarget,
+  script: string,
+  clients: number,
+  durationMs: number,
+  unitsPerTx: number,
+): Promise<CellResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'pgjet-pgbench-'));
+  try {
+    const file = join(dir, 'script.sql');
+    await writeFile(file, script);
+    const seconds = Math.max(1, Math.ceil(durationMs / 1000));
+    const args = [
+      '-n', // no vacuum of pgbench's own tables: they do not exist
+      '-M', 'prepared',
+      '-c', String(clients),
+      '-j', String(Math.min(clients, 2)),
+      '-T', String(seconds),
+      '-f', file,
+      '-l', `--log-prefix=${join(dir, 'tx')}`,
+      '-h', target.host,
+      '-p', String(target.port),
+      '-U', target.user,
+      target.database,
+    ];
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (target.password !== undefined) env['PGPASSWORD'] = target.password;
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(target.bin, args, { env, maxBuffer: 16 << 20 }, (err, out, errOut) => {
+        if (err) reject(new Error(`pgbench failed: ${errOut.trim() || err.message}`));
+        else resolve(out);
+      });
+    });
+    const processed = /number of transactions actually processed: (\d+)/.exec(stdout);
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
+    const failed = /number of failed transactions: (\d+)/.exec(stdout);
+    if (!processed || !tps) throw new Error(`could not read pgbench's output:\n${stdout}`);
+    if (failed && Number(failed[1]) > 0) throw new Error(`pgbench: ${failed[1]} failed transactions`);
+    const ops = Number(processed[1]);
+    const samples = new Samples();
+    for (const name of await readdir(dir)) {
+      if (!name.startsWith('tx')) continue;
+      const text = await readFile(join(dir, name), 'utf8');
+      for (const line of text.split('\n')) {
+        // client_id transaction_no time(us) script_no time_epoch time_us
+        const f = line.split(' ');
+        if (f.length >= 3) samples.push(Number(f[2]) / 1000);
+      }
+    }
+    const [p50, p99] = samples.percentiles(50, 99);
+    const elapsedMs = (ops / Number(tps[1])) * 1000;
+    return { ops, units: ops * unitsPerTx, elapsedMs, p50Ms: p50!, p99Ms: p99!, method: `pgbench -M prepared -c ${clients} -j ${Math.min(clients, 2)}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

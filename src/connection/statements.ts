@@ -1,0 +1,171 @@
+/**
+ * Which server-side statement a call runs, and how it got there. In `named`
+ * mode statements are prepared once and cached (LRU); in `unnamed` mode
+ * nothing outlives a single Sync: each execution carries its own Parse of
+ * the unnamed statement, and only the description (parameter and column
+ * types) is remembered client-side. `unnamed` is what works behind PgBouncer
+ * in transaction pooling mode; `auto` starts named and switches when the
+ * server shows that statements vanish or collide.
+ */
+import { randomBytes } from 'node:crypto';
+import { PostgresWarning } from '../errors/sqlstate.generated.js';
+import type { PostgresLogMessage } from '../errors/postgres-error.js';
+import type { StatementMode } from '../config/options.js';
+import { writeClose, writeDescribe, writeParse, writeSync } from '../protocol/frontend.js';
+import type { TypeRegistry } from '../types/registry.js';
+import type { CallControl, ConnectionCore } from './core.js';
+import { PrepareRequest, Settle } from './requests.js';
+import type { Described } from './requests.js';
+import { StatementCache } from './statement-cache.js';
+import type { CacheCounters, CacheEntry } from './statement-cache.js';
+import { StatementInfo } from './statement.js';
+
+/** Options of the statement manager. */
+export interface StatementOptions {
+  cacheSize: number;
+  lifetime: number;
+  maxSqlBytes: number;
+  mode: StatementMode;
+}
+
+/** Statement cache counters plus the mode in force. */
+export interface StatementCacheStats extends CacheCounters {
+  size: number;
+  capacity: number;
+  mode: 'named' | 'unnamed';
+}
+
+/** Hook to resolve unknown type OIDs before a description becomes a StatementInfo. */
+export type DescriptionHook = (d: Described) => Promise<void> | void;
+
+/** Prepares, caches and forgets statements for one connection. */
+export class StatementManager {
+  mode: 'named' | 'unnamed';
+  private readonly auto: boolean;
+  private readonly cache: StatementCache;
+  /** Distinguishes this connection's names from any other's on a shared (pooled) server session. */
+  private readonly prefix = `pgjet_${randomBytes(4).toString('hex')}_`;
+  private nextId = 0;
+  /** Called with each fresh description (type resolution hooks in here). */
+  describeHook: DescriptionHook | undefined;
+
+  constructor(
+    private readonly core: ConnectionCore,
+    private readonly registry: TypeRegistry,
+    options: StatementOptions,
+    private readonly log: (m: PostgresLogMessage) => void,
+  ) {
+    this.mode = options.mode === 'unnamed' ? 'unnamed' : 'named';
+    this.auto = options.mode === 'auto';
+    this.cache = new StatementCache(options.cacheSize, options.lifetime, options.maxSqlBytes);
+  }
+
+  /** The statement for `sql`: synchronously when cached and ready, else a promise. */
+  get(sql: string, ctl: CallControl): StatementInfo | Promise<StatementInfo> {
+    if (!this.cache.cacheable(sql)) return this.describeNew(sql, ctl, this.mode === 'named' ? this.newName('s') : '');
+    const hit = this.cache.lookup(sql, (e) => this.closeEntry(e));
+    if (hit) {
+      if (hit.info && !hit.info.closed) return hit.info;
+      return hit.promise.then((s) => (s.closed ? this.get(sql, ctl) : s));
+    }
+    const name = this.mode === 'named' ? this.newName('s') : '';
+    const entry: CacheEntry = { sql, promise: this.describeNew(sql, ctl, name), info: undefined };
+    entry.promise.then(
+      (s) => {
+        entry.info = s;
+      },
+      // A failed prepare must not stay cached.
+      () => this.cache.remove(entry),
+    );
+    for (const old of this.cache.insert(entry)) this.closeEntry(old);
+    return entry.promise;
+  }
+
+  /** Prepare a statement outside the cache (conn.prepare()); named unless in unnamed mode. */
+  prepareExplicit(sql: string, ctl: CallControl): Promise<StatementInfo> {
+    return this.describeNew(sql, ctl, this.mode === 'named' ? this.newName('p') : '');
+  }
+
+  /** Whether the statement is dropped after one use (not cached, named mode). */
+  isTemporary(stmt: StatementInfo): boolean {
+    return stmt.name.startsWith(this.prefix + 's') && !this.cache.cacheable(stmt.sql);
+  }
+
+  /**
+   * Forget a statement the server no longer accepts (its plan's result type
+   * changed, or it vanished): drop it from the cache and close it on the server.
+   */
+  forget(stmt: StatementInfo): void {
+    this.cache.removeStatement(stmt);
+    if (stmt.name !== '' && !stmt.closed) {
+      stmt.closed = true;
+      this.core.writeRaw((w) => writeClose(w, 'S', stmt.name));
+    }
+    stmt.closed = true;
+  }
+
+  /**
+   * The server reported a named statement missing (26000) or duplicated
+   * (42P05): a transaction-pooling proxy is in front. Switch to unnamed
+   * statements for good and say so once. Returns false when the mode is
+   * fixed to `named`, so the caller surfaces the error instead.
+   */
+  switchToUnnamed(reason: string): boolean {
+    if (this.mode === 'unnamed') return true;
+    if (!this.auto) return false;
+    this.mode = 'unnamed';
+    for (const e of this.cache.entries()) if (e.info) e.info.closed = true;
+    this.cache.clear();
+    this.log(
+      new PostgresWarning({
+        S: 'WARNING',
+        V: 'WARNING',
+        C: '01000',
+        M: `pgjet switched this connection to unnamed statements: ${reason}`,
+        H: 'This happens behind PgBouncer in transaction or statement pooling mode. Set statementMode: "unnamed" to start that way.',
+      }),
+    );
+    return true;
+  }
+
+  stats(): StatementCacheStats {
+    return { ...this.cache.counters, size: this.cache.size, capacity: this.cache.capacity, mode: this.mode };
+  }
+
+  private newName(kind: 's' | 'p'): string {
+    return `${this.prefix}${kind}${this.nextId++}`;
+  }
+
+  private closeEntry(e: CacheEntry): void {
+    e.promise.then(
+      (s) => {
+        if (s.closed || s.name === '') return;
+        s.closed = true;
+        // No Sync: the Close rides with the next request's flight.
+        this.core.writeRaw((w) => writeClose(w, 'S', s.name));
+      },
+      () => undefined,
+    );
+  }
+
+  /** Parse + Describe(Statement) + Sync, then build the StatementInfo. */
+  private describeNew(sql: string, ctl: CallControl, name: string): Promise<StatementInfo> {
+    return new Promise<Described>((resolve, reject) => {
+      const req = new PrepareRequest(new Settle(resolve, reject), sql);
+      try {
+        this.core.enqueue(req, (w) => {
+          writeParse(w, name, sql, []);
+          writeDescribe(w, 'S', name);
+          writeSync(w);
+        });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      ctl.request = req;
+    }).then(async (d) => {
+      if (this.describeHook) await this.describeHook(d);
+      return new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry);
+    });
+  }
+}
