@@ -25,9 +25,12 @@ type CreatePool = (dsn: string, options: { minSize: number; maxSize: number }) =
 type CopyRecords = (table: string, options: { records: Iterable<readonly unknown[]>; columns?: string[] }) => Promise<unknown>;
 /** cursor(query) is async-iterable over rows; it needs a transaction. */
 type CursorFactory = (query: string | { text: string; args?: unknown[]; prefetch?: number }, ...args: unknown[]) => AsyncIterable<Row>;
-/** The explicit batch: a list of queries sent in one flight, one result per query. */
-type BatchQuery = { text: string; args: unknown[] };
-type SendBatch = (queries: BatchQuery[]) => Promise<unknown[]>;
+/** The explicit batch: conn.batch() collects queries, run() sends them in one flight, one result per query. */
+interface BatchLike {
+  fetch(sql: string, ...args: unknown[]): BatchLike;
+  run(): Promise<unknown[]>;
+}
+type BatchFactory = () => BatchLike;
 /** Managed transaction: transaction(fn). */
 type Transaction = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -147,17 +150,17 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
         };
       }
       case 'pipeline': {
-        const name = ['sendBatch', 'batch'].find((n) => method<SendBatch>(sample, n));
-        if (!name) return { notImplemented: 'explicit batch API' };
+        // conn.batch() builds an explicit batch: add queries, then run() sends them in one flight.
+        if (!method<BatchFactory>(sample, 'batch')) return { notImplemented: 'explicit batch API (conn.batch())' };
         const n = spec.batch!;
         const maxId = spec.maxId!;
         return {
-          method: `${name}([${n} queries]) (one flight)`,
+          method: `conn.batch() with ${n} fetch() calls, run() (one flight)`,
           op: (w) =>
             withConn(concurrency, w, (c) => {
-              const qs: BatchQuery[] = [];
-              for (let i = 0; i < n; i++) qs.push({ text: spec.sql, args: [randomId(maxId)] });
-              return method<SendBatch>(c, name)!(qs);
+              const b = method<BatchFactory>(c, 'batch')!();
+              for (let i = 0; i < n; i++) b.fetch(spec.sql, randomId(maxId));
+              return b.run();
             }).then((results) => checkRows(spec, results.reduce<number>((a, r) => a + resultRows(r), 0))),
         };
       }

@@ -3,6 +3,7 @@
  * prepare on (its default), its COPY writable, its cursor, and its automatic
  * pipelining of concurrent queries.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +14,13 @@ import type { CellPlan, ClientAdapter, NotImplemented } from './adapter.js';
 import { checkRows, copyTextChunks, randomId } from './adapter.js';
 
 const require = createRequire(import.meta.url);
+
+/** postgres.js's exports map hides package.json; read it from the folder the package resolves to. */
+function postgresVersion(): string {
+  const entry = require.resolve('postgres');
+  const dir = entry.slice(0, entry.lastIndexOf('/node_modules/postgres/') + '/node_modules/postgres/'.length);
+  return (JSON.parse(readFileSync(dir + 'package.json', 'utf8')) as { version: string }).version;
+}
 
 type Sql = postgres.Sql;
 
@@ -27,7 +35,7 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
     }
     return s;
   };
-  const version = (require('postgres/package.json') as { version: string }).version;
+  const version = postgresVersion();
 
   async function plan(spec: WorkloadSpec, concurrency: number): Promise<CellPlan | NotImplemented> {
     const sql = get(concurrency);

@@ -92,7 +92,6 @@ INSERT INTO bench_intarray
   FROM generate_series(1, 100) AS i;
 CREATE TABLE bench_insert (id int NOT NULL, name text NOT NULL, score float8 NOT NULL, created timestamptz NOT NULL);
 CREATE TABLE bench_copy (id int NOT NULL, name text NOT NULL, score float8 NOT NULL, created timestamptz NOT NULL);
-VACUUM ANALYZE;
 `;
 
 /** An administrative connection for loading data and resetting tables between cells. */
@@ -102,6 +101,8 @@ export class Admin {
   /** Connect. */
   static async connect(dsn: string): Promise<Admin> {
     const client = new pg.Client({ connectionString: dsn });
+    // A server that goes away (the run is ending, or it crashed) fails the next query; no uncaught 'error' event.
+    client.on('error', (e) => process.stderr.write(`admin connection: ${e.message}\n`));
     await client.connect();
     return new Admin(client);
   }
@@ -109,6 +110,8 @@ export class Admin {
   /** Create and fill the bench_* tables. */
   async load(): Promise<void> {
     await this.client.query(LOAD_SQL);
+    // A multi-statement string runs as one transaction, where VACUUM is not allowed.
+    await this.client.query('VACUUM ANALYZE');
   }
 
   /** Empty a table the insert and COPY workloads fill. */

@@ -89,8 +89,10 @@ export interface ConnectOptions {
   sslmode?: SslMode;
   /**
    * File of trusted root certificates (PEM), or `system` for Node's trusted
-   * roots. Default: ~/.postgresql/root.crt if it exists; if it does not, the
-   * verify modes use Node's trusted roots.
+   * roots (which implies verify-full). Default: ~/.postgresql/root.crt if it
+   * exists; verify-ca and verify-full without any root certificate are refused,
+   * as in libpq. When a root certificate is present, require (and prefer,
+   * allow) also check the certificate chain, as libpq does.
    */
   sslrootcert?: string;
   /** Client certificate file (PEM). Default: ~/.postgresql/postgresql.crt if it exists. */
@@ -107,7 +109,11 @@ export interface ConnectOptions {
   sslsni?: boolean;
   /** `disable` never sends a client certificate; `allow` sends one if configured. Default `allow`. */
   sslcertmode?: 'disable' | 'allow';
-  /** `direct` starts TLS at once (PostgreSQL 17+; needs sslmode require or stronger). Default `postgres`. */
+  /**
+   * `direct` starts TLS at once, without an SSLRequest, and insists on the
+   * ALPN protocol `postgresql` (PostgreSQL 17+; needs sslmode require or
+   * stronger). Saves a round trip. Default `postgres`.
+   */
   sslnegotiation?: SslNegotiation;
   /** Lowest TLS version accepted. Default `TLSv1.2`, as libpq. */
   sslMinProtocolVersion?: TlsProtocolVersion;

@@ -17,8 +17,8 @@ import { ConnectionCore } from './core.js';
 import { Settle } from './requests.js';
 import { StartupRequest } from './startup.js';
 import type { StartupResult } from './startup.js';
-import { openTransport } from './transport.js';
-import type { OpenedTransport } from './transport.js';
+import { openTransport, TlsHandshakeError } from './transport.js';
+import type { OpenedTransport, TransportOptions } from './transport.js';
 
 /**
  * Open a connection.
@@ -67,6 +67,14 @@ export async function connectWithConfig(config: ResolvedConfig): Promise<Connect
   );
 }
 
+/**
+ * One host, with libpq's sslmode retry paths: `allow` tries plaintext first
+ * and retries with TLS when the server refuses during startup; `prefer`
+ * tries TLS first and retries in plaintext when the handshake fails or the
+ * server refuses during startup over TLS. A refusal decided on the client
+ * side (a policy check, a certificate that does not verify under a verify
+ * mode) is never retried.
+ */
 async function connectHost(config: ResolvedConfig, target: HostTarget): Promise<Connection> {
   const mode = config.sslmode;
   const unix = target.host.startsWith('/');
@@ -75,25 +83,59 @@ async function connectHost(config: ResolvedConfig, target: HostTarget): Promise<
     try {
       return await attempt(config, target, false);
     } catch (e) {
-      // The server refused a plaintext connection (pg_hba hostssl): retry with TLS.
-      if (e instanceof PostgresError && e.sqlstate === '28000') return attempt(config, target, true);
+      if (e instanceof PostgresError) return retry(config, target, true, e);
       throw e;
     }
   }
   if (mode === 'prefer') {
+    const seen = { tls: false };
     try {
-      return await attempt(config, target, true);
+      return await attempt(config, target, true, seen);
     } catch (e) {
-      // libpq's prefer falls back to plaintext when the TLS handshake fails.
-      if (e instanceof ConnectionError && /SSL handshake/.test(e.message)) return attempt(config, target, false);
+      if (e instanceof TlsHandshakeError || (e instanceof PostgresError && seen.tls)) return retry(config, target, false, e);
       throw e;
     }
   }
   return attempt(config, target, true);
 }
 
+/** The second attempt of allow/prefer; if it fails too, its error says what the first one met. */
+async function retry(config: ResolvedConfig, target: HostTarget, useTls: boolean, first: Error): Promise<Connection> {
+  try {
+    return await attempt(config, target, useTls);
+  } catch (e) {
+    if (e instanceof PostgresError || !(e instanceof ConnectionError)) throw e;
+    throw new ConnectionError(
+      `${e.message} (the first attempt, ${useTls ? 'without' : 'with'} TLS under sslmode=${config.sslmode}, failed too: ${first.message})`,
+      { cause: e, target: e.target, errno: e.errno },
+    );
+  }
+}
 
-async function attempt(config: ResolvedConfig, target: HostTarget, useTls: boolean): Promise<Connection> {
+const TLS_REQUIRED = new Set(['require', 'verify-ca', 'verify-full']);
+
+/** Transport settings for a host, shared by the connection and its cancel requests. */
+function transportOptions(config: ResolvedConfig, target: HostTarget, useTls: boolean, signal: AbortSignal): TransportOptions {
+  return {
+    host: target.hostaddr ?? target.host,
+    port: target.port,
+    useTls,
+    tlsRequired: TLS_REQUIRED.has(config.sslmode),
+    sslnegotiation: config.sslnegotiation,
+    tlsOptions: tlsOptionsForHost(config, target) ?? {},
+    keepAlive: config.keepAlive,
+    keepAliveInitialDelay: config.keepAliveInitialDelay,
+    signal,
+    database: config.database,
+    user: config.user,
+  };
+}
+
+/**
+ * One connection attempt under connectTimeout. `seen.tls` tells the caller
+ * whether TLS was up when it failed (a server that answered 'N' leaves it false).
+ */
+async function attempt(config: ResolvedConfig, target: HostTarget, useTls: boolean, seen = { tls: false }): Promise<Connection> {
   const controller = new AbortController();
   const where = `${target.host}:${target.port}`;
   const timer =
@@ -110,18 +152,8 @@ async function attempt(config: ResolvedConfig, target: HostTarget, useTls: boole
         )
       : undefined;
   try {
-    const transport = await openTransport({
-      host: target.hostaddr ?? target.host,
-      port: target.port,
-      useTls,
-      tlsRequired: config.sslmode === 'require' || config.sslmode === 'verify-ca' || config.sslmode === 'verify-full',
-      tlsOptions: tlsOptionsForHost(config, target) ?? {},
-      keepAlive: config.keepAlive,
-      keepAliveInitialDelay: config.keepAliveInitialDelay,
-      signal: controller.signal,
-      database: config.database,
-      user: config.user,
-    });
+    const transport = await openTransport(transportOptions(config, target, useTls, controller.signal));
+    seen.tls = transport.tls;
     return await startup(config, target, transport, controller.signal);
   } finally {
     if (timer) clearTimeout(timer);
@@ -144,6 +176,11 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
     config.maxMessageSize,
   );
   core.cancelHost = target.hostaddr ?? target.host;
+  if (transport.tls) {
+    // The cancel connection negotiates TLS exactly as this one did.
+    core.cancelSocket = async (cancelSignal) =>
+      (await openTransport({ ...transportOptions(config, target, true, cancelSignal), tlsRequired: true })).socket;
+  }
   const onAbort = () => core.destroy(signal.reason instanceof Error ? signal.reason : new TimeoutError('connect timed out'));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -157,11 +194,19 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
           password: () => resolvePassword(config, target, (w) => process.emitWarning(w)),
           send: (write) => core.writeNow(write),
           fail: (err) => core.destroy(err),
+          peerCertificate: transport.tls ? transport.peerCertificate?.raw : undefined,
+          auth: {
+            channelBinding: config.channelBinding,
+            requireAuth: config.requireAuth,
+            allowUnencryptedPassword: config.allowUnencryptedPassword,
+          },
+          requestedMinor: config.maxProtocolMinor,
+          minMinor: config.minProtocolMinor,
         },
         new Settle(resolve, reject),
       );
       const parameters: Record<string, string> = { user: config.user, database: config.database, ...config.serverSettings };
-      core.enqueue(req, (w) => encodeFrontend({ type: 'StartupMessage', protocolVersion: PROTOCOL_3_0, parameters }, w));
+      core.enqueue(req, (w) => encodeFrontend({ type: 'StartupMessage', protocolVersion: PROTOCOL_3_0 + config.maxProtocolMinor, parameters }, w));
     });
     core.processId = result.processId;
     core.secretKey = result.secretKey;
@@ -174,6 +219,8 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
       commandTimeout: config.commandTimeout,
       rowMode: config.rowMode,
     });
+    await conn.detectPooler();
+    conn.connected = true;
     return conn;
   } catch (e) {
     core.destroy(e instanceof Error ? e : undefined);

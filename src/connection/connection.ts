@@ -12,6 +12,8 @@ import { writeClose, writeQuery, writeSync } from '../protocol/frontend.js';
 import type { TypeRegistry } from '../types/registry.js';
 import { abortError, CallControl, ConnectionCore, timeoutError } from './core.js';
 import type { Notification } from './core.js';
+import { Batch } from './batch.js';
+import type { BatchExecution } from './batch.js';
 import { sendBatch, sendExecute, withSql } from './execute.js';
 import { PreparedStatement } from './prepared-statement.js';
 import { normalizeQuery } from './query-args.js';
@@ -23,6 +25,10 @@ import type { ServerVersion } from './server-version.js';
 import type { StatementInfo } from './statement.js';
 import { StatementManager } from './statements.js';
 import type { StatementCacheStats } from './statements.js';
+import { runTransaction, Transaction, TransactionStack } from './transaction.js';
+import { CursorFactory, normalizeCursor } from './cursor.js';
+import type { CursorConfig } from './cursor.js';
+import type { TransactionBlockOptions, TransactionOptions } from './transaction.js';
 
 /** A log listener receives every NoticeResponse (NOTICE, WARNING, INFO ...) from the server. */
 export type LogListener = (connection: Connection, message: PostgresLogMessage) => void;
@@ -71,6 +77,8 @@ export class Connection {
   private readonly settings: ConnectionSettings;
   private readonly logListeners = new Set<LogListener>();
   private readonly terminationListeners = new Set<TerminationListener>();
+  /** @internal The managed transactions open on this connection. */
+  readonly txStack = new TransactionStack();
   private readonly submitQueue: SubmitEntry[] = [];
   private closing: Promise<void> | undefined;
   private closedByUser = false;
@@ -80,6 +88,7 @@ export class Connection {
     this.core = core;
     this.registry = registry;
     this.settings = settings;
+    core.onWritable = () => this.drainSubmit();
     this.statements = new StatementManager(
       core,
       registry,
@@ -95,7 +104,10 @@ export class Connection {
 
   /** @internal Routed from the core. */
   emitNotice(msg: PostgresLogMessage): void {
-    if (this.logListeners.size === 0) return;
+    if (this.logListeners.size === 0) {
+      if (!this.connected && this.earlyNotices !== undefined && this.earlyNotices.length < 20) this.earlyNotices.push(msg);
+      return;
+    }
     for (const fn of this.logListeners) {
       try {
         fn(this, msg);
@@ -192,6 +204,34 @@ export class Connection {
   }
 
   /**
+   * Start an explicit batch: queries added to it go to the server in one
+   * flight when you `await batch.run()`, and their results come back in order.
+   *
+   * @example
+   * const [user, n] = await conn.batch().fetchRow('SELECT * FROM users WHERE id = $1', 7).fetchVal('SELECT count(*) FROM orders').run();
+   */
+  batch(): Batch {
+    return new Batch({
+      statementFor: (sql, ctl) => this.statements.get(sql, ctl),
+      sendAll: (items, ctl) => this.sendAll(items, ctl),
+      defaultRowMode: this.settings.rowMode,
+    });
+  }
+
+  /** Send batch executions in call order, all in one synchronous block. */
+  private sendAll(items: readonly BatchExecution[], ctl: CallControl): Promise<QueryResult>[] {
+    const results: Promise<QueryResult>[] = [];
+    const gate = this.ordered(0, () => {
+      for (const it of items) results.push(sendExecute(this.execContext(it.stmt), it.stmt, it.args, it.mode, ctl, it.stmt.sql));
+      return Promise.resolve();
+    });
+    // ordered() runs the block synchronously when nothing waits ahead; otherwise
+    // hand back promises that follow the block.
+    if (results.length === items.length) return results;
+    return items.map((_, i) => gate.then(() => results[i]!));
+  }
+
+  /**
    * Prepare a statement explicitly. It stays prepared until its close() or
    * the end of the connection (in unnamed statement mode it is parsed again
    * with each execution, and only its description is kept).
@@ -200,6 +240,41 @@ export class Connection {
     if (typeof sql !== 'string') throw new InterfaceError('prepare() expects SQL text');
     const info = await this.run({ text: sql }, (ctl) => this.ordered(this.statements.prepareExplicit(sql, ctl), (s) => Promise.resolve(s)));
     return new PreparedStatement(this, info);
+  }
+
+  // ---------------------------------------------------------------- transactions, cursors, COPY, LISTEN
+
+  /**
+   * Run `fn` in a transaction: COMMIT when it resolves, ROLLBACK and rethrow
+   * when it throws. Inside another managed transaction it runs in a SAVEPOINT.
+   *
+   * @example await conn.transaction(async () => { await conn.execute('INSERT INTO t VALUES ($1)', 1); });
+   */
+  transaction<T>(fn: (conn: Connection) => Promise<T> | T, options?: TransactionBlockOptions): Promise<T>;
+  /**
+   * A Transaction to drive by hand: `start()`, then `commit()` or `rollback()`.
+   *
+   * @example await using tx = await conn.transaction({ isolation: 'serializable' }).start();
+   */
+  transaction(options?: TransactionOptions): Transaction;
+  transaction<T>(a?: ((conn: Connection) => Promise<T> | T) | TransactionOptions, b?: TransactionBlockOptions): Promise<T> | Transaction {
+    if (typeof a === 'function') return runTransaction(this, a, b);
+    if (b !== undefined) throw new InterfaceError('transaction(options) takes one argument; pass a function first to use the callback form');
+    return new Transaction(this, a);
+  }
+
+  /**
+   * A cursor over a query's rows, inside a transaction. Iterate it with
+   * `for await` (rows come `prefetch` at a time, default 100; breaking out
+   * closes it), or await it for a Cursor with fetch(n), fetchRow() and forward(n).
+   *
+   * @example for await (const row of conn.cursor('SELECT * FROM big WHERE kind = $1', 'a')) { ... }
+   */
+  cursor<T = Record<string, unknown>>(sql: string, ...args: unknown[]): CursorFactory<T>;
+  /** A cursor from the object form: `{ text, args, prefetch, timeout, signal, rowMode }`. */
+  cursor<T = Record<string, unknown>>(config: CursorConfig): CursorFactory<T>;
+  cursor<T>(first: string | CursorConfig, ...rest: unknown[]): CursorFactory<T> {
+    return new CursorFactory<T>(this, normalizeCursor(this, first, rest));
   }
 
   // ---------------------------------------------------------------- state
@@ -242,6 +317,9 @@ export class Connection {
   /** Receive the server's NOTICE/WARNING/INFO messages. They are never printed. */
   addLogListener(fn: LogListener): void {
     this.logListeners.add(fn);
+    const early = this.earlyNotices;
+    this.earlyNotices = undefined;
+    if (early !== undefined && early.length > 0) queueMicrotask(() => early.forEach((m) => this.emitNotice(m)));
   }
 
   /** Stop receiving log messages. */
@@ -359,6 +437,7 @@ export class Connection {
         ctl.cancelled = true;
         cleanup();
         reject(err);
+        ctl.onCancel?.(err);
         if (ctl.request) this.core.cancel(ctl.request);
       };
       const onAbort = () => fire(abortError(signal!, q.text));
@@ -423,7 +502,7 @@ export class Connection {
    * INSERT and a COMMIT issued together reach the server in that order.
    */
   private ordered<S, R>(got: S | Promise<S>, send: (s: S) => Promise<R>): Promise<R> {
-    if (!(got instanceof Promise) && this.submitQueue.length === 0) return send(got);
+    if (!(got instanceof Promise) && this.submitQueue.length === 0 && !this.core.congested) return send(got);
     return new Promise<R>((resolve, reject) => {
       const entry: SubmitEntry = { ready: false, run: () => undefined };
       this.submitQueue.push(entry);
@@ -445,7 +524,8 @@ export class Connection {
 
   private drainSubmit(): void {
     const q = this.submitQueue;
-    while (q.length > 0 && q[0]!.ready) q.shift()!.run();
+    // A full pipeline pauses the queue; the core calls back when there is room.
+    while (q.length > 0 && q[0]!.ready && !this.core.congested) q.shift()!.run();
   }
 
   /** @internal Run a described statement in call order (PreparedStatement). */
@@ -457,6 +537,52 @@ export class Connection {
   runStatementBatch(stmt: StatementInfo, list: readonly (readonly unknown[])[], ctl: CallControl): Promise<QueryResult> {
     return this.ordered(stmt, (s) => sendBatch(this.execContext(s), s, list, ctl, s.sql));
   }
+
+  /** @internal Find the statement for `sql`, then send in call order (cursors). */
+  submitStatement<R>(sql: string, ctl: CallControl, send: (stmt: StatementInfo) => Promise<R>): Promise<R> {
+    return this.submit(sql, ctl, send);
+  }
+
+  /** @internal Send in call order (portal fetches, COPY). */
+  submitOrdered<R>(send: () => Promise<R>): Promise<R> {
+    return this.ordered(undefined, () => send());
+  }
+
+  /**
+   * @internal In `auto` statement mode: a pooler in front (PgBouncer and
+   * the like) hands out its own BackendKeyData, so the process ID the
+   * server reports differs. Then named statements cannot be trusted to
+   * survive between transactions: use unnamed ones from the start.
+   */
+  async detectPooler(): Promise<void> {
+    if (this.settings.statementMode !== 'auto') return;
+    let req: SimpleQueryRequest | undefined;
+    await this.run({ text: 'SELECT pg_backend_pid()' }, (ctl) =>
+      this.ordered('SELECT pg_backend_pid()', (text) => {
+        const p = this.simpleQuery(text, ctl);
+        req = ctl.request as SimpleQueryRequest;
+        return p;
+      }),
+    );
+    const pid = Number(req?.firstValue);
+    if (Number.isInteger(pid) && pid !== this.core.processId) {
+      this.poolerDetected = true;
+      this.statements.switchToUnnamed(
+        `the server process ID (${pid}) differs from the one given at connection (${this.core.processId}), so a connection pooler such as PgBouncer is in front`,
+      );
+    }
+  }
+
+  /** True when connect() found a connection pooler between this connection and the server. */
+  isBehindPooler(): boolean {
+    return this.poolerDetected;
+  }
+
+  private poolerDetected = false;
+  /** @internal Set by connect() once the connection is handed to the caller. */
+  connected = false;
+  /** Warnings raised before anyone listened (during connect), replayed to the first log listener. */
+  private earlyNotices: PostgresLogMessage[] | undefined = [];
 
   private simpleQuery(sql: string, ctl: CallControl): Promise<string> {
     return new Promise<string>((resolve, reject) => {

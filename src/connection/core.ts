@@ -15,6 +15,7 @@ import { BackendCode } from '../protocol/messages.js';
 import type { TransactionStatus } from '../protocol/messages.js';
 import { Writer } from '../protocol/writer.js';
 import { sendCancelRequest } from './cancel.js';
+import type { CancelSocketOpener } from './cancel.js';
 import type { PendingRequest } from './requests.js';
 import { StateMachine } from './state.js';
 
@@ -63,6 +64,8 @@ export class ConnectionCore {
   closedError: Error | undefined;
   /** Where CancelRequest goes: the address the connection used (hostaddr when given). */
   cancelHost: string;
+  /** Opens the cancel connection with the main connection's TLS settings; plain TCP when unset. */
+  cancelSocket: CancelSocketOpener | undefined;
 
   private readonly framer: Framer;
   private readonly queue: (PendingRequest | undefined)[] = [];
@@ -100,6 +103,7 @@ export class ConnectionCore {
     socket.on('data', this.onData);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
+    socket.on('drain', this.notifyWritable);
     socket.on('drain', this.wakeWritable);
     socket.resume();
   }
@@ -170,6 +174,27 @@ export class ConnectionCore {
     if (this.holds > 0 || this.out.length === 0 || this.state.state === 'closed' || this.ended) return;
     this.socket.write(this.out.take());
     if (this.writableWaiters.length > 0) this.wakeWritable();
+  };
+
+  /**
+   * True when the pipeline is full: too many calls await their answers, or
+   * the socket has not taken what was already written. Callers then wait
+   * for onWritable before sending more, so a burst of calls cannot grow
+   * memory without bound.
+   */
+  get congested(): boolean {
+    return this.pending >= this.maxPending || this.socket.writableLength + this.out.length > this.maxBufferedBytes;
+  }
+
+  /** Called when a congested pipeline has room again. */
+  onWritable: (() => void) | undefined;
+  /** Most calls in flight at once. */
+  maxPending = 4096;
+  /** Most bytes written but not yet taken by the socket. */
+  maxBufferedBytes = 8 * 1024 * 1024;
+
+  private readonly notifyWritable = (): void => {
+    if (this.onWritable !== undefined && !this.congested) this.onWritable();
   };
 
   // ------------------------------------------------------------ COPY streaming
@@ -282,6 +307,7 @@ export class ConnectionCore {
         if (this.pending === 0) {
           for (const w of this.drainWaiters.splice(0)) w();
         }
+        if (this.pending === this.maxPending - 1) this.notifyWritable();
         return;
       }
       case BackendCode.NoticeResponse: {
@@ -382,7 +408,7 @@ export class ConnectionCore {
       rfqSeen = true;
       release();
     });
-    void sendCancelRequest(this.cancelHost, this.port, this.processId, this.secretKey, CANCEL_GRACE_MS).then((r) => {
+    void sendCancelRequest(this.cancelHost, this.port, this.processId, this.secretKey, CANCEL_GRACE_MS, this.cancelSocket).then((r) => {
       cancelClosed = true;
       if (!r.ok && !rfqSeen) {
         this.destroy(new ConnectionError(

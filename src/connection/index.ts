@@ -1,6 +1,7 @@
 /** The connection layer's public surface. */
 export { connect, connectWithConfig } from './connect.js';
 export { Connection } from './connection.js';
+export { Batch } from './batch.js';
 export type {
   ConnectionSettings,
   LogListener,

@@ -238,6 +238,8 @@ export class PrepareRequest implements PendingRequest {
 export class SimpleQueryRequest implements PendingRequest {
   private tag = '';
   private error: Error | undefined;
+  /** The first column of the first row, as text, when the query returned one. */
+  firstValue: string | null | undefined;
 
   constructor(
     readonly settle: Settle<string>,
@@ -251,9 +253,16 @@ export class SimpleQueryRequest implements PendingRequest {
       case BackendCode.CommandComplete:
         this.tag = readTag(buf, start, end);
         return;
-      case BackendCode.RowDescription:
       case BackendCode.DataRow:
+        if (this.firstValue === undefined) {
+          const m = decodeBackend(type, buf, start, end);
+          if (m.type === 'DataRow') this.firstValue = m.values[0] ? tagDecoder.decode(m.values[0]) : null;
+        }
+        return;
+      // CloseComplete: a Close of an evicted statement may ride ahead of this query.
+      case BackendCode.RowDescription:
       case BackendCode.EmptyQueryResponse:
+      case BackendCode.CloseComplete:
       case BackendCode.CopyData:
       case BackendCode.CopyDone:
       case BackendCode.CopyOutResponse:

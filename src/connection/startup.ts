@@ -219,8 +219,16 @@ export class StartupRequest implements PendingRequest {
    * may offer a lower minor version (never a higher one, never below the
    * minimum) and may list options we did not send (we send none).
    */
-  private negotiate(minor: number, options: readonly string[]): void {
+  private negotiate(version: number, options: readonly string[]): void {
     const asked = `3.${this.requestedMinor}`;
+    // The field holds a whole version number (major << 16 | minor), as libpq reads it.
+    const major = version >>> 16;
+    const minor = version & 0xffff;
+    if (major !== 3) {
+      throw new ProtocolError(
+        `the server's NegotiateProtocolVersion offers protocol ${major}.${minor} in answer to a request for ${asked}; only 3.x exists`,
+      );
+    }
     if (options.length > 0) {
       const shown = options.slice(0, 3).map((o) => JSON.stringify(o.slice(0, 64))).join(', ');
       throw new ProtocolError(

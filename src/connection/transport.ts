@@ -1,14 +1,20 @@
 /**
  * Opening the byte stream to a server: TCP (with TCP_NODELAY and keepalive)
- * or a Unix socket, then the SSLRequest negotiation and the TLS handshake.
+ * or a Unix socket, then TLS, either after an SSLRequest (the classic way)
+ * or at once with ALPN `postgresql` (sslnegotiation=direct, PostgreSQL 17+).
+ *
+ * Everything before the TLS handshake completes is unauthenticated: the
+ * server's one-byte answer to SSLRequest is read alone, and any byte after
+ * it is refused (CVE-2021-23222), as is an error text sent in place of the
+ * answer, which is not shown as if it came from the server.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, ProtocolError } from '../errors/client.js';
+import { ConnectionError, InterfaceError, ProtocolError } from '../errors/client.js';
 import { SSL_REQUEST_CODE } from '../protocol/messages.js';
 
-/** libpq's sslmode values. */
-export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+/** The ALPN protocol name PostgreSQL registers for direct TLS. */
+export const ALPN_POSTGRESQL = 'postgresql';
 
 /** Everything needed to open one endpoint. */
 export interface TransportOptions {
@@ -18,7 +24,9 @@ export interface TransportOptions {
   useTls: boolean;
   /** When useTls: fail if the server declines (require and stronger). */
   tlsRequired: boolean;
-  /** TLS options for the handshake (CA, client certificate, verification). */
+  /** `direct` starts TLS without an SSLRequest; only with tlsRequired. Default `postgres`. */
+  sslnegotiation?: 'postgres' | 'direct';
+  /** TLS options for the handshake (CA, client certificate, verification, SNI). */
   tlsOptions: tls.ConnectionOptions;
   keepAlive: boolean;
   keepAliveInitialDelay: number;
@@ -34,8 +42,17 @@ export interface OpenedTransport {
   socket: net.Socket;
   /** True when the stream is TLS. */
   tls: boolean;
-  /** The server's certificate in DER, for channel binding; undefined without TLS. */
+  /** The server's certificate, for channel binding; undefined without TLS. */
   peerCertificate: tls.DetailedPeerCertificate | undefined;
+}
+
+/**
+ * A failure of the TLS handshake itself (not of the TCP connection, not a
+ * server error): the one after which libpq's sslmode=prefer tries again
+ * without TLS.
+ */
+export class TlsHandshakeError extends ConnectionError {
+  override name = 'ConnectionError';
 }
 
 /** The socket path libpq uses for a Unix socket directory and port. */
@@ -54,16 +71,18 @@ export async function openTransport(o: TransportOptions): Promise<OpenedTranspor
   const socket = await connectSocket(o, unix);
   try {
     if (!o.useTls || unix) return { socket, tls: false, peerCertificate: undefined };
-    const answer = await requestSsl(socket, o);
-    if (answer === 'N') {
-      if (o.tlsRequired) {
-        throw new ConnectionError(
-          `the server at ${o.host}:${o.port} does not accept SSL connections, but sslmode requires SSL; ` +
-            'enable ssl on the server or choose sslmode=prefer or disable',
-          { target: target(o) },
-        );
+    if (o.sslnegotiation !== 'direct') {
+      const answer = await requestSsl(socket, o);
+      if (answer === 'N') {
+        if (o.tlsRequired) {
+          throw new ConnectionError(
+            `the server at ${o.host}:${o.port} does not accept SSL connections, but sslmode requires SSL; ` +
+              'enable ssl on the server or choose sslmode=prefer or disable',
+            { target: target(o) },
+          );
+        }
+        return { socket, tls: false, peerCertificate: undefined };
       }
-      return { socket, tls: false, peerCertificate: undefined };
     }
     const secure = await handshake(socket, o);
     return { socket: secure, tls: true, peerCertificate: secure.getPeerCertificate(true) };
@@ -170,7 +189,8 @@ function requestSsl(socket: net.Socket, o: TransportOptions): Promise<'S' | 'N'>
       } else if (b === 0x45) {
         // An ErrorResponse to SSLRequest: the text is untrusted (no TLS yet), so it is not echoed.
         reject(new ConnectionError(
-          `the server at ${o.host}:${o.port} answered the SSL request with an error; it may be too old to support SSL negotiation`,
+          `the server at ${o.host}:${o.port} answered the SSL request with an error; its text is not shown because nothing ` +
+            'authenticates it before TLS. The server may be overloaded (too many connections) or too old for SSL negotiation: check its log',
           { target: target(o) },
         ));
       } else {
@@ -201,24 +221,68 @@ function requestSsl(socket: net.Socket, o: TransportOptions): Promise<'S' | 'N'>
   });
 }
 
+/** Why a handshake failed, in words that point at the setting to check. */
+function explainTlsError(err: NodeJS.ErrnoException, o: TransportOptions): string {
+  const code = err.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the server certificate is not valid for the host name "${o.tlsOptions.servername ?? o.host}" (${err.message}); ` +
+      'connect with a host name the certificate lists, or use sslmode=verify-ca to check only the CA';
+  }
+  if (/CERT|ISSUER|SELF_SIGNED|VERIFY/.test(code)) {
+    return `the server certificate could not be verified (${code}: ${err.message}); ` +
+      'check that sslrootcert names the CA that signed the server certificate';
+  }
+  if (code === 'CERT_REVOKED') return `the server certificate was revoked (${err.message}); check sslcrl`;
+  return `${err.message}; check sslmode, sslrootcert, the TLS versions (sslMinProtocolVersion) and the server's ssl settings`;
+}
+
 function handshake(socket: net.Socket, o: TransportOptions): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const servername = net.isIP(o.host) === 0 ? o.host : undefined;
-    const secure = tls.connect({ ...o.tlsOptions, socket, servername: o.tlsOptions.servername ?? servername });
-    const onAbort = () => {
+    const direct = o.sslnegotiation === 'direct';
+    // SNI comes from tlsOptions only (the caller decides, per sslsni and
+    // never for an IP address); Node sends none when servername is unset.
+    let secure: tls.TLSSocket;
+    try {
+      secure = tls.connect({ ...o.tlsOptions, socket, ALPNProtocols: [ALPN_POSTGRESQL] });
+    } catch (e) {
+      // Node builds the TLS context here: unreadable PEM, a key that does not
+      // match, or a wrong passphrase all surface now, before any byte is sent.
+      reject(new InterfaceError(
+        `could not set up TLS with the configured certificates: ${(e as Error).message}; ` +
+          'check sslcert, sslkey, sslpassword (a wrong one shows as "bad decrypt"), sslrootcert and sslcrl',
+        { cause: e },
+      ));
+      return;
+    }
+    const fail = (err: Error) => {
+      o.signal.removeEventListener('abort', onAbort);
+      secure.removeAllListeners('secureConnect');
       secure.destroy();
-      reject(abortReason(o.signal));
+      reject(err);
     };
+    const onAbort = () => fail(abortReason(o.signal));
     o.signal.addEventListener('abort', onAbort, { once: true });
     secure.once('secureConnect', () => {
       o.signal.removeEventListener('abort', onAbort);
       secure.removeAllListeners('error');
+      // With direct TLS, ALPN is what tells a PostgreSQL server from any
+      // other TLS service on that port (and what PostgreSQL itself demands).
+      const alpn = secure.alpnProtocol;
+      if ((direct && alpn !== ALPN_POSTGRESQL) || (typeof alpn === 'string' && alpn !== ALPN_POSTGRESQL)) {
+        secure.destroy();
+        reject(new ConnectionError(
+          `the TLS server at ${o.host}:${o.port} did not agree to the ALPN protocol "postgresql"` +
+            `${typeof alpn === 'string' ? ` (it chose ${JSON.stringify(alpn.slice(0, 64))})` : ''}; ` +
+            (direct ? 'sslnegotiation=direct needs PostgreSQL 17 or newer: use sslnegotiation=postgres for older servers' : 'it is not a PostgreSQL server'),
+          { target: target(o) },
+        ));
+        return;
+      }
       resolve(secure);
     });
     secure.once('error', (err: NodeJS.ErrnoException) => {
-      o.signal.removeEventListener('abort', onAbort);
-      reject(new ConnectionError(
-        `SSL handshake with ${o.host}:${o.port} failed: ${err.message}; check sslmode, sslrootcert and the server certificate`,
+      fail(new TlsHandshakeError(
+        `SSL handshake with ${o.host}:${o.port} failed${direct ? ' (direct TLS)' : ''}: ${explainTlsError(err, o)}`,
         { cause: err, target: target(o), errno: err.code },
       ));
     });

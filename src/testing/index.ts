@@ -16,3 +16,7 @@ export type {
 export { findPostgresBinaries } from './find-binaries.js';
 export type { BinariesSource, FindBinariesOptions, PostgresBinaries, PostgresVersion } from './find-binaries.js';
 export { embeddedPostgresBinDir } from './embedded.js';
+export { TcpProxy } from './proxy.js';
+export type { TcpProxyOptions } from './proxy.js';
+export { PgBouncer, findPgBouncer } from './pgbouncer.js';
+export type { PgBouncerOptions } from './pgbouncer.js';

@@ -34,6 +34,12 @@ export interface Codec<T = unknown> {
    *   2^53 decoded as number, a timestamp past a JS Date's range).
    */
   decode(buf: Uint8Array, start: number, end: number): T;
+  /**
+   * The value's text form, when the codec knows one better than toText()'s
+   * (a composite's record literal, an array literal with its elements' own
+   * text): used when a value goes in text format instead of binary.
+   */
+  encodeText?(value: unknown): string;
 }
 
 /** A short, safe description of a value for error messages: its type and a clipped rendering. */

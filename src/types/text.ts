@@ -6,18 +6,20 @@
  */
 import { Buffer } from 'node:buffer';
 import { InterfaceError } from '../errors/client.js';
+import { PreciseDate } from './builtins/precise-date.js';
 import { describeValue } from './codec.js';
 
-/** UTC fields of a Date as PostgreSQL's ISO output, with an explicit +00 offset and BC suffix. */
+/** UTC fields of a Date as PostgreSQL's ISO output, with an explicit +00 offset and BC suffix; a PreciseDate's microseconds included. */
 function formatDate(d: Date): string {
   const year = d.getUTCFullYear();
   const two = (n: number): string => (n < 10 ? '0' : '') + String(n);
   const ms = d.getUTCMilliseconds();
+  const us = d instanceof PreciseDate ? String(d.microseconds + 1000).slice(1) : '';
   // JS year 0 is 1 BC; PostgreSQL has no year 0 and writes 'BC' after the offset.
   const y = String(year > 0 ? year : 1 - year).padStart(4, '0');
   return (
     `${y}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ` +
-    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(ms).padStart(3, '0')}+00` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(ms).padStart(3, '0')}${us}+00` +
     (year > 0 ? '' : ' BC')
   );
 }
@@ -74,6 +76,8 @@ function formatArray(value: readonly unknown[], path: string): string {
  * - Buffer, typed array, ArrayBuffer: bytea hex form '\x...';
  * - array: an array literal with every element quoted, nested arrays as more
  *   dimensions, null as NULL (the delimiter is ',': box arrays need their own codec);
+ * - an object with a toPostgres() method returning a string (Interval, Range):
+ *   that string;
  * - any other object: its JSON text.
  * @throws InterfaceError for undefined, null (send NULL instead), symbols,
  *   functions, invalid Dates and objects JSON cannot encode.
@@ -100,5 +104,10 @@ export function toText(value: unknown): string {
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return formatBytes(value);
   if (Array.isArray(value)) return formatArray(value, '');
+  const toPostgres = (value as { toPostgres?: unknown }).toPostgres;
+  if (typeof toPostgres === 'function') {
+    const s: unknown = toPostgres.call(value);
+    if (typeof s === 'string') return s;
+  }
   return formatJson(value);
 }

@@ -37,6 +37,8 @@ describe('authentication', () => {
     sslmode: 'disable' as const,
     ...(password !== undefined ? { password } : {}),
     passfile: '/nonexistent/pgpass',
+    // MD5 and cleartext are refused over plaintext by default; this network is loopback.
+    allowUnencryptedPassword: true,
   });
 
   test('trust', async () => {

@@ -6,14 +6,16 @@
  *   then every element in row-major order as Int32 length (-1 = NULL) + bytes.
  *
  * A multi-dimensional array maps to nested JS arrays and a NULL element to
- * null. Lower bounds other than 1 ('[0:2]={1,2,3}') are not kept: JS arrays
- * start at 0 either way, and an encoded array starts at 1 (see
- * ArrayCodecOptions.lowerBound).
+ * null. Lower bounds other than the default ('[0:2]={1,2,3}') are kept in a
+ * non-enumerable property of the outermost array (see lowerBoundsOf and
+ * withLowerBounds), so such an array round-trips while comparing and
+ * serialising like any other array.
  */
 import { InterfaceError, ProtocolError } from '../../errors/client.js';
 import type { Codec } from '../codec.js';
 import { describeValue, encodeError, sizeError } from '../codec.js';
 import type { Writer } from '../../protocol/writer.js';
+import { arrayLiteral } from './literal.js';
 
 /** A PostgreSQL array as JS: elements, NULLs, or sub-arrays one level down. */
 export type PgArray<T> = (T | null | PgArray<T>)[];
@@ -31,10 +33,54 @@ export interface ArrayCodecOptions {
    * int2vector and oidvector, whose input functions insist on it.
    */
   readonly lowerBound?: number;
+  /** The element type's delimiter in text literals (typdelim): ',' except for box (';'). */
+  readonly delimiter?: string;
 }
 
 /** PostgreSQL's MAXDIM. */
 const MAX_DIMENSIONS = 6;
+
+/** Where an array keeps its lower bounds; Symbol.for so copies of this module agree. */
+const LOWER_BOUNDS: unique symbol = Symbol.for('pgjet.arrayLowerBounds');
+
+/**
+ * The lower bound of each dimension of an array read from the server, when
+ * one is not the default (1; 0 for int2vector and oidvector): `[0:2]={7,8,9}`
+ * reads as [7, 8, 9] with lowerBoundsOf() = [0]. Undefined for an ordinary array.
+ */
+export function lowerBoundsOf(array: readonly unknown[]): readonly number[] | undefined {
+  return (array as { [LOWER_BOUNDS]?: readonly number[] })[LOWER_BOUNDS];
+}
+
+/**
+ * Mark `array` (the outermost level) to be sent with these lower bounds, one
+ * per dimension, and return it: `withLowerBounds([7, 8, 9], [0])` is
+ * `'[0:2]={7,8,9}'`. The mark is a non-enumerable property: it does not show
+ * in JSON, comparisons or iteration, and a copy of the array does not keep it.
+ * @throws RangeError when a bound is not a 32-bit integer.
+ */
+export function withLowerBounds<T extends unknown[]>(array: T, lowerBounds: readonly number[]): T {
+  for (const b of lowerBounds) {
+    if (!Number.isInteger(b) || b < -2147483648 || b > 2147483647) {
+      throw new RangeError(`array lower bounds must be 32-bit integers, got ${String(b)}`);
+    }
+  }
+  Object.defineProperty(array, LOWER_BOUNDS, { value: Object.freeze([...lowerBounds]), enumerable: false, configurable: true, writable: false });
+  return array;
+}
+
+/** The lower bounds to write for `value`: its own (checked against the shape) or the default for every dimension. */
+function boundsFor(name: string, value: readonly unknown[], dims: readonly number[], lowerBound: number): readonly number[] | number {
+  const own = lowerBoundsOf(value);
+  if (own === undefined) return lowerBound;
+  if (own.length !== dims.length) {
+    throw new InterfaceError(`${name}: the array has ${dims.length} dimension(s) but withLowerBounds gave ${own.length} lower bound(s)`);
+  }
+  for (let i = 0; i < dims.length; i++) {
+    if (own[i]! + dims[i]! - 1 > 2147483647) throw new InterfaceError(`${name}: dimension ${i + 1} runs past the largest array subscript (2147483647)`);
+  }
+  return own;
+}
 
 function readInt32(buf: Uint8Array, i: number): number {
   return (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
@@ -168,10 +214,15 @@ export function arrayCodec<T>(
 ): Codec<PgArray<T>> {
   const nested = options.elementsMayBeArrays !== true;
   const lowerBound = options.lowerBound ?? 1;
+  const delimiter = options.delimiter ?? ',';
   return {
     oid: arrayOid,
     name,
     format: 1,
+    encodeText(value: unknown): string {
+      if (!Array.isArray(value)) throw encodeError(name, 'an array (nested arrays for more dimensions)', value);
+      return arrayLiteral(element, name, value, delimiter, nested, lowerBoundsOf(value));
+    },
     encode(value: unknown, w: Writer): void {
       if (!Array.isArray(value)) throw encodeError(name, 'an array (nested arrays for more dimensions)', value);
       const dims: number[] = [];
@@ -196,13 +247,14 @@ export function arrayCodec<T>(
         w.int32(element.oid);
         return;
       }
+      const bounds = boundsFor(name, value, dims, lowerBound);
       w.int32(dims.length);
       const flagsAt = w.length;
       w.int32(0);
       w.int32(element.oid);
-      for (const d of dims) {
-        w.int32(d);
-        w.int32(lowerBound);
+      for (let i = 0; i < dims.length; i++) {
+        w.int32(dims[i]!);
+        w.int32(typeof bounds === 'number' ? bounds : bounds[i]!);
       }
       const writing: EncodeState = { ...state, w };
       encodeLevel(writing, value, 0);
@@ -220,11 +272,13 @@ export function arrayCodec<T>(
       if (end - start < header) throw sizeError(name, `at least ${header} for ${ndim} dimensions`, end - start);
       const dims = new Array<number>(ndim);
       let count = 1;
+      let defaultBounds = true;
       for (let i = 0; i < ndim; i++) {
         const d = readInt32(buf, start + 12 + 8 * i);
         if (d < 0) throw new ProtocolError(`${name} value from the server has a dimension of size ${d}`);
         dims[i] = d;
         count *= d;
+        if (readInt32(buf, start + 16 + 8 * i) !== lowerBound) defaultBounds = false;
       }
       // Every element takes at least its 4-byte length: refuse sizes the bytes cannot hold before allocating.
       if (count * 4 > end - start - header) {
@@ -233,6 +287,11 @@ export function arrayCodec<T>(
       const cursor: Cursor = { pos: start + header };
       const out = decodeLevel(element, name, buf, cursor, end, dims, 0);
       if (cursor.pos !== end) throw new ProtocolError(`${name} value from the server has ${end - cursor.pos} bytes after its last element`);
+      if (!defaultBounds) {
+        const bounds = new Array<number>(ndim);
+        for (let i = 0; i < ndim; i++) bounds[i] = readInt32(buf, start + 16 + 8 * i);
+        withLowerBounds(out, bounds);
+      }
       return out;
     },
   };

@@ -7,16 +7,19 @@
  * negative and most positive values stand for -infinity and infinity.
  */
 import type { Codec } from '../codec.js';
+import type { TimestampMode } from '../options.js';
 import { encodeError, sizeError } from '../codec.js';
 import { Oid } from '../oids.js';
 import type { Writer } from '../../protocol/writer.js';
+import { PreciseDate } from './precise-date.js';
 
 const TWO_32 = 4294967296;
 /** Days from 1970-01-01 (the JS epoch) to 2000-01-01 (PostgreSQL's). */
 const EPOCH_DAYS = 10957;
 const MS_PER_DAY = 86400000;
-/** Milliseconds from 1970-01-01 to 2000-01-01. */
-const EPOCH_MS = EPOCH_DAYS * MS_PER_DAY;
+/** Seconds and milliseconds from 1970-01-01 to 2000-01-01. */
+const EPOCH_S = EPOCH_DAYS * 86400;
+const EPOCH_MS = EPOCH_S * 1000;
 const DATE_NOBEGIN = -0x80000000;
 const DATE_NOEND = 0x7fffffff;
 /** PostgreSQL's date range in days from 2000-01-01: 4714-11-24 BC (Julian day 0) to 5874897-12-31. */
@@ -34,7 +37,7 @@ const DATE_STRING = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/;
 // for any integer day count.
 
 /** Days from 1970-01-01 to the given astronomical year, month (1-12) and day. */
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -43,8 +46,12 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** Format days from 1970-01-01 as PostgreSQL's ISO date output does. */
-function formatDays(days: number): string {
+/**
+ * Days from 1970-01-01 as 'YYYY-MM-DD', the way the server prints a date in
+ * ISO style, and whether the year is BC (the caller appends ' BC' where the
+ * server puts it: after the time and offset of a timestamp).
+ */
+function formatCivil(days: number): { ymd: string; bc: boolean } {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -54,9 +61,15 @@ function formatDays(days: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const ymd = `-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+  const md = `-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
   // There is no year 0: astronomical year 0 is 1 BC, -1 is 2 BC.
-  return year > 0 ? String(year).padStart(4, '0') + ymd : String(1 - year).padStart(4, '0') + ymd + ' BC';
+  return year > 0 ? { ymd: String(year).padStart(4, '0') + md, bc: false } : { ymd: String(1 - year).padStart(4, '0') + md, bc: true };
+}
+
+/** Format days from 1970-01-01 as PostgreSQL's ISO date output does. */
+function formatDays(days: number): string {
+  const { ymd, bc } = formatCivil(days);
+  return bc ? ymd + ' BC' : ymd;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -66,6 +79,30 @@ function daysInMonth(year: number, month: number): number {
 
 function readInt32(buf: Uint8Array, i: number): number {
   return (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
+}
+
+/** Two digits, zero-padded. */
+function two(n: number): string {
+  return n < 10 ? '0' + String(n) : String(n);
+}
+
+/**
+ * 'HH:MM:SS' then '.ffffff' without trailing zeros (nothing when the
+ * fraction is zero), as the server's time output: `us` is microseconds since
+ * midnight and may reach 24:00:00.
+ */
+export function formatTimeOfDay(us: number): string {
+  const s = Math.floor(us / 1e6);
+  const frac = us - s * 1e6;
+  let out = `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  if (frac !== 0) {
+    let digits = String(frac + 1e6).slice(1);
+    let end = 6;
+    while (digits.charCodeAt(end - 1) === 48) end--;
+    digits = digits.slice(0, end);
+    out += '.' + digits;
+  }
+  return out;
 }
 
 // --- date -------------------------------------------------------------------
@@ -93,6 +130,10 @@ function dateParameter(value: unknown): number {
   } else if (value instanceof Date) {
     const ms = value.getTime();
     if (!Number.isNaN(ms)) return inDateRange(Math.floor(ms / MS_PER_DAY) - EPOCH_DAYS, value);
+  } else if (value === Infinity) {
+    return DATE_NOEND;
+  } else if (value === -Infinity) {
+    return DATE_NOBEGIN;
   }
   throw encodeError('date', DATE_EXPECTED, value);
 }
@@ -125,22 +166,23 @@ export const date: Codec<string> = {
 
 // --- timestamp, timestamptz -------------------------------------------------
 
-const TIMESTAMP_EXPECTED = 'a valid Date, or Infinity or -Infinity (a string is sent as text by the connection)';
+const TIMESTAMP_EXPECTED = 'a valid Date (or PreciseDate), or Infinity or -Infinity (a string is sent as text by the connection)';
 
-/** Write a Date or ±Infinity as microseconds from 2000-01-01 UTC. */
+/** Write a Date, a PreciseDate (with its microseconds) or ±Infinity as microseconds from 2000-01-01 UTC. */
 function encodeTimestamp(name: string, value: unknown, w: Writer): void {
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw encodeError(name, TIMESTAMP_EXPECTED, value);
     if (ms < TIMESTAMP_MIN_MS) throw encodeError(name, 'a time no earlier than 4714-11-24 00:00:00 BC UTC', value);
-    const us = (ms - EPOCH_MS) * 1000;
+    const sub = value instanceof PreciseDate ? value.microseconds : 0;
+    const us = (ms - EPOCH_MS) * 1000 + sub;
     if (Number.isSafeInteger(us)) {
       // About 285 years either side of 2000: exact as a double, no bigint needed.
       const hi = Math.floor(us / TWO_32);
       w.int32(hi);
       w.uint32(us - hi * TWO_32);
     } else {
-      w.int64(BigInt(ms - EPOCH_MS) * 1000n);
+      w.int64(BigInt(ms - EPOCH_MS) * 1000n + BigInt(sub));
     }
   } else if (value === Infinity) {
     w.int32(0x7fffffff);
@@ -153,59 +195,101 @@ function encodeTimestamp(name: string, value: unknown, w: Writer): void {
   }
 }
 
-/** Read microseconds from 2000-01-01 as a Date (floored to the millisecond) or ±Infinity. */
-function decodeTimestamp(name: string, buf: Uint8Array, start: number, end: number): Date | number {
+/**
+ * Read microseconds from 2000-01-01 as a Date, a PreciseDate when there are
+ * digits below the millisecond, or ±Infinity.
+ */
+function decodeTimestampDate(name: string, buf: Uint8Array, start: number, end: number): Date | number {
   if (end - start !== 8) throw sizeError(name, '8', end - start);
   const hi = readInt32(buf, start);
   const lo = readInt32(buf, start + 4) >>> 0;
   if (hi === 0x7fffffff && lo === 0xffffffff) return Infinity;
   if (hi === -0x80000000 && lo === 0) return -Infinity;
-  // us = hi * 2^32 + lo = 1000 * (hi * 4294967) + (hi * 296 + lo): every term
-  // stays exact in a double, so ms is exact across the whole int64 range.
-  const ms = hi * 4294967 + Math.floor((hi * 296 + lo) / 1000) + EPOCH_MS;
+  // us = hi * 2^32 + lo = 1e6 * (hi * 4294) + (hi * 967296 + lo): every term
+  // stays exact in a double across the whole int64 range.
+  const r = hi * 967296 + lo;
+  const carry = Math.floor(r / 1e6);
+  const usOfSecond = r - carry * 1e6;
+  const msOfSecond = Math.floor(usOfSecond / 1000);
+  const ms = (hi * 4294 + carry + EPOCH_S) * 1000 + msOfSecond;
   if (ms > JS_DATE_LIMIT_MS || ms < -JS_DATE_LIMIT_MS) {
     throw new RangeError(
       `${name} value is outside the range of a JavaScript Date (years 271821 BC to 275760 AD); ` +
-        `select it as text (${name}::text) or register a codec that returns another type`,
+        `select it as text (${name}::text), or connect with types: { timestamps: 'string' }`,
     );
   }
-  return new Date(ms);
+  const sub = usOfSecond - msOfSecond * 1000;
+  return sub === 0 ? new Date(ms) : new PreciseDate(ms, sub);
+}
+
+/** Read a timestamp as the server's ISO text in UTC: 'YYYY-MM-DD HH:MM:SS[.ffffff][+00][ BC]', 'infinity', '-infinity'. */
+function decodeTimestampString(name: string, withZone: boolean, buf: Uint8Array, start: number, end: number): string {
+  if (end - start !== 8) throw sizeError(name, '8', end - start);
+  const hi = readInt32(buf, start);
+  const lo = readInt32(buf, start + 4) >>> 0;
+  if (hi === 0x7fffffff && lo === 0xffffffff) return 'infinity';
+  if (hi === -0x80000000 && lo === 0) return '-infinity';
+  const r = hi * 967296 + lo;
+  const carry = Math.floor(r / 1e6);
+  const usOfSecond = r - carry * 1e6;
+  const seconds = hi * 4294 + carry;
+  const days = Math.floor(seconds / 86400);
+  const secondOfDay = seconds - days * 86400;
+  const { ymd, bc } = formatCivil(days + EPOCH_DAYS);
+  return `${ymd} ${formatTimeOfDay(secondOfDay * 1e6 + usOfSecond)}${withZone ? '+00' : ''}${bc ? ' BC' : ''}`;
+}
+
+/** A timestamp codec for one type and one representation. */
+function timestampCodec(oid: number, name: string, mode: TimestampMode): Codec<Date | number> | Codec<string> {
+  const withZone = oid === Oid.timestamptz;
+  if (mode === 'string') {
+    return {
+      oid,
+      name,
+      format: 1,
+      encode(value: unknown, w: Writer): void {
+        encodeTimestamp(name, value, w);
+      },
+      decode(buf: Uint8Array, start: number, end: number): string {
+        return decodeTimestampString(name, withZone, buf, start, end);
+      },
+    };
+  }
+  return {
+    oid,
+    name,
+    format: 1,
+    encode(value: unknown, w: Writer): void {
+      encodeTimestamp(name, value, w);
+    },
+    decode(buf: Uint8Array, start: number, end: number): Date | number {
+      return decodeTimestampDate(name, buf, start, end);
+    },
+  };
 }
 
 /**
- * timestamptz <-> Date. Infinity and -Infinity stand for the server's
- * 'infinity' and '-infinity' and encode back to them.
- *
- * Known limit: a Date holds milliseconds, so the microseconds below a
- * millisecond are floored away on decode (12:00:00.123456 reads as
- * 12:00:00.123). Keeping them is left to the configurable type mapping.
+ * timestamptz <-> Date. A value with digits below the millisecond reads as a
+ * PreciseDate (a Date that keeps its microseconds), so it round-trips
+ * exactly. Infinity and -Infinity stand for the server's 'infinity' and
+ * '-infinity' and encode back to them.
  */
-export const timestamptz: Codec<Date | number> = {
-  oid: Oid.timestamptz,
-  name: 'timestamptz',
-  format: 1,
-  encode(value: unknown, w: Writer): void {
-    encodeTimestamp('timestamptz', value, w);
-  },
-  decode(buf: Uint8Array, start: number, end: number): Date | number {
-    return decodeTimestamp('timestamptz', buf, start, end);
-  },
-};
+export const timestamptz = timestampCodec(Oid.timestamptz, 'timestamptz', 'date') as Codec<Date | number>;
 
 /**
  * timestamp (without time zone) <-> Date holding the wall-clock time as UTC:
  * '2024-05-01 12:00' reads as 2024-05-01T12:00:00.000Z whatever the process
- * time zone, and a Date encodes as its UTC fields. Same infinity handling and
- * the same sub-millisecond limit as timestamptz.
+ * time zone, and a Date encodes as its UTC fields. Microseconds and
+ * infinities as for timestamptz.
  */
-export const timestamp: Codec<Date | number> = {
-  oid: Oid.timestamp,
-  name: 'timestamp',
-  format: 1,
-  encode(value: unknown, w: Writer): void {
-    encodeTimestamp('timestamp', value, w);
-  },
-  decode(buf: Uint8Array, start: number, end: number): Date | number {
-    return decodeTimestamp('timestamp', buf, start, end);
-  },
-};
+export const timestamp = timestampCodec(Oid.timestamp, 'timestamp', 'date') as Codec<Date | number>;
+
+/**
+ * timestamptz <-> the server's ISO text in UTC ('2024-05-06 07:08:09.123456+00',
+ * '0044-03-15 12:00:00+00 BC', 'infinity'): the whole range of the type, past
+ * what a Date holds. Encodes a Date or ±Infinity (a string goes as text).
+ */
+export const timestamptzAsString = timestampCodec(Oid.timestamptz, 'timestamptz', 'string') as Codec<string>;
+
+/** timestamp <-> the server's ISO text ('2024-05-06 07:08:09.123456'); see timestamptzAsString. */
+export const timestampAsString = timestampCodec(Oid.timestamp, 'timestamp', 'string') as Codec<string>;

@@ -18,7 +18,7 @@ const scratch32 = new Float32Array(scratch.buffer);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** float8 at buf[i]. */
-function readFloat64(buf: Uint8Array, i: number): number {
+export function readFloat64(buf: Uint8Array, i: number): number {
   if (littleEndian) {
     scratch[7] = buf[i]!;
     scratch[6] = buf[i + 1]!;
@@ -35,7 +35,7 @@ function readFloat64(buf: Uint8Array, i: number): number {
 }
 
 /** float4 at buf[i]. */
-function readFloat32(buf: Uint8Array, i: number): number {
+export function readFloat32(buf: Uint8Array, i: number): number {
   if (littleEndian) {
     scratch[3] = buf[i]!;
     scratch[2] = buf[i + 1]!;

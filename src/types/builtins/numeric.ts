@@ -24,7 +24,7 @@ const MAX_DSCALE = 0x3fff;
 
 const NUMERIC_STRING = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 const SPECIAL_STRING = /^\s*(?:(nan)|([+-]?)inf(?:inity)?)\s*$/i;
-const EXPECTED = "a decimal string ('-12.50', '1e-3', 'NaN', 'Infinity'), a number or a bigint";
+const EXPECTED = "a decimal string ('-12.50', '1e-3', 'NaN', 'Infinity'), a number, a bigint or a decimal library's object";
 
 /** A base-10000 digit as exactly four decimal characters. */
 function pad4(d: number): string {
@@ -134,21 +134,52 @@ function encodeString(s: string, original: unknown, w: Writer): void {
   }
 }
 
+/** Encode a numeric parameter in any of its accepted forms. */
+function encodeNumeric(value: unknown, w: Writer): void {
+  if (typeof value === 'string') encodeString(value, value, w);
+  else if (typeof value === 'number') {
+    if (Number.isNaN(value)) writeEmpty(w, SIGN_NAN, 0);
+    else if (value === Infinity) writeEmpty(w, SIGN_PINF, 0);
+    else if (value === -Infinity) writeEmpty(w, SIGN_NINF, 0);
+    // String() gives the shortest decimal that reads back as the same double.
+    else encodeString(String(value), value, w);
+  } else if (typeof value === 'bigint') encodeString(value.toString(), value, w);
+  else if (isDecimalObject(value)) encodeString(String(value), value, w);
+  else throw encodeError('numeric', EXPECTED, value);
+}
+
+/**
+ * A decimal library's value (Decimal.js, Big.js, BigNumber ...): an object
+ * with its own toString, whose text the string encoder then checks.
+ */
+function isDecimalObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) return false;
+  const toString = (value as { toString?: unknown }).toString;
+  return typeof toString === 'function' && toString !== Object.prototype.toString;
+}
+
 /** numeric <-> exact decimal string ('NaN', 'Infinity' and '-Infinity' included). */
 export const numeric: Codec<string> = {
   oid: Oid.numeric,
   name: 'numeric',
   format: 1,
-  encode(value: unknown, w: Writer): void {
-    if (typeof value === 'string') encodeString(value, value, w);
-    else if (typeof value === 'number') {
-      if (Number.isNaN(value)) writeEmpty(w, SIGN_NAN, 0);
-      else if (value === Infinity) writeEmpty(w, SIGN_PINF, 0);
-      else if (value === -Infinity) writeEmpty(w, SIGN_NINF, 0);
-      // String() gives the shortest decimal that reads back as the same double.
-      else encodeString(String(value), value, w);
-    } else if (typeof value === 'bigint') encodeString(value.toString(), value, w);
-    else throw encodeError('numeric', EXPECTED, value);
-  },
+  encode: encodeNumeric,
   decode: decodeNumeric,
 };
+
+/**
+ * numeric read through a user function of its exact decimal text (for a
+ * decimal library: `(s) => new Decimal(s)`); parameters as for numeric,
+ * including the library's own objects.
+ */
+export function numericWithDecoder(decoder: (text: string) => unknown): Codec<unknown> {
+  return {
+    oid: Oid.numeric,
+    name: 'numeric',
+    format: 1,
+    encode: encodeNumeric,
+    decode(buf: Uint8Array, start: number, end: number): unknown {
+      return decoder(decodeNumeric(buf, start, end));
+    },
+  };
+}

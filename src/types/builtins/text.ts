@@ -6,6 +6,7 @@ import type { Codec } from '../codec.js';
 import { encodeError, sizeError } from '../codec.js';
 import { Oid } from '../oids.js';
 import type { Writer } from '../../protocol/writer.js';
+import { toText } from '../text.js';
 
 // ignoreBOM keeps a leading U+FEFF: it is part of the stored value.
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -102,3 +103,33 @@ export const char: Codec<string> = {
     return charToString(buf[start]!);
   },
 };
+
+/**
+ * A codec for a type read and written in text format: a value reads as the
+ * server's text output; a parameter is written as toText() gives it (a string
+ * as is). For types with no binary codec: money, tsvector, the reg* types,
+ * and types from extensions pgjet does not know.
+ */
+export function textFormatCodec(oid: number, name: string): Codec<string> {
+  return {
+    oid,
+    name,
+    format: 0,
+    encode(value: unknown, w: Writer): void {
+      let s: string;
+      try {
+        s = toText(value);
+      } catch (err) {
+        throw encodeError(name, `a string the server's ${name} input accepts (${(err as Error).message})`, value);
+      }
+      if (s.includes('\0')) throw encodeError(name, 'a value without NUL characters (U+0000)', value);
+      w.string(s);
+    },
+    decode: decodeUtf8,
+  };
+}
+
+/** A binary codec for a type whose binary form is its UTF-8 text (enum labels, citext ...), under that type's OID and name. */
+export function utf8Codec(oid: number, name: string): Codec<string> {
+  return textCodec(oid, name);
+}

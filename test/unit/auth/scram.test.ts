@@ -40,6 +40,16 @@ describe('ScramClient: the RFC 7677 example exchange', () => {
     assert.equal(client.completed, true);
   });
 
+  test('the thread-pool derivation gives the same messages, and keeps every check', async () => {
+    const client = rfcClient();
+    client.clientFirstMessage();
+    assert.equal(text(await client.handleServerFirstAsync(bytes(RFC.serverFirst))), RFC.clientFinal);
+    client.handleServerFinal(bytes(RFC.serverFinal));
+    assert.equal(client.completed, true);
+    await assert.rejects(started().handleServerFirstAsync(bytes(RFC.serverFirst.replace('i=4096', 'i=100000000'))), /more than maxIterations/);
+    await assert.rejects(started().handleServerFirstAsync(bytes('r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096')), /does not extend the client nonce/);
+  });
+
   test('accepts extensions after the iteration count and signs the message as received', () => {
     const final = text(started().handleServerFirst(bytes(`${RFC.serverFirst},x=future`)));
     const [prefix, proof] = final.split(',p=');

@@ -274,7 +274,13 @@ describe('keywordsToOptions', () => {
     assert.throws(() => keywordsToOptions({ requirepeer: 'postgres' }, src), /requirepeer.*not supported/);
     assert.throws(() => keywordsToOptions({ replication: 'database' }, src), /replication.*not supported/);
     assert.throws(() => keywordsToOptions({ sslcertmode: 'require' }, src), /sslcertmode.*not supported/);
-    assert.throws(() => keywordsToOptions({ min_protocol_version: '3.2' }, src), /protocol version 3\.0/);
+  });
+
+  test('maps min_protocol_version and max_protocol_version, refusing unknown versions', () => {
+    const o = keywordsToOptions({ min_protocol_version: '3.2', max_protocol_version: 'latest' }, src);
+    assert.equal(o.minProtocolVersion, '3.2');
+    assert.equal(o.maxProtocolVersion, 'latest');
+    assert.throws(() => keywordsToOptions({ max_protocol_version: '3.1' }, src), /Invalid max_protocol_version.*3\.0, 3\.2, latest/);
   });
 
   test('accepts optional keywords that have no effect', () => {
