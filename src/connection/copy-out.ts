@@ -70,9 +70,9 @@ class ChunkQueue {
     this.flushQueued = false;
     if (this.gather === undefined || this.gathered === 0) return;
     const chunk = this.gather.subarray(0, this.gathered);
-    this.gather = chunk.length > CHUNK_BYTES - 4096 ? undefined : this.gather.subarray(this.gathered);
+    // The rest of the buffer does not overlap the chunk handed out: keep filling it.
+    this.gather = this.gather.length - this.gathered >= 8192 ? this.gather.subarray(this.gathered) : undefined;
     this.gathered = 0;
-    if (this.gather !== undefined && this.gather.length < 4096) this.gather = undefined;
     this.push(chunk);
   };
 
@@ -253,8 +253,9 @@ export async function runCopyOut(conn: Connection, sql: string, output: CopyOutp
     file = handle.createWriteStream();
   }
   const target = file ?? (output as Writable | ((chunk: Buffer) => unknown));
+  let body: Promise<string> | undefined;
   try {
-    return await conn.run({ text: sql, timeout: options.timeout, signal: options.signal }, async (ctl) => {
+    return await conn.run({ text: sql, timeout: options.timeout, signal: options.signal }, (ctl) => (body = (async () => {
       const queue = new ChunkQueue(conn.core);
       ctl.onCancel = (err) => queue.fail(err);
       const copy = startCopyOut(conn, sql, queue, ctl);
@@ -264,13 +265,15 @@ export async function runCopyOut(conn: Connection, sql: string, output: CopyOutp
       } catch (e) {
         // The output failed: stop the server sending, and report the output's error.
         queue.drop();
-        conn.core.cancel(ctl.request!);
+        if (!ctl.cancelled && ctl.request !== undefined) conn.core.cancel(ctl.request);
         await copy.catch(() => undefined);
         throw e;
       }
       return copy;
-    });
+    })()));
   } finally {
+    // A timeout answers the call at once; the output is closed only once nothing writes to it.
+    await body?.catch(() => undefined);
     if (file !== undefined) {
       file.end();
       if (!file.closed) await once(file, 'close').catch(() => undefined);

@@ -1,8 +1,12 @@
-/** The type layer: codecs, the OID tables, registries and parameter encoding. */
+/** The type layer: codecs, the OID tables, registries, parameter encoding and introspection. */
 export type { Codec } from './codec.js';
 export { describeValue, encodeError, sizeError } from './codec.js';
+export { OutdatedSchemaCacheError, ParameterError } from './errors.js';
+export type { ParameterErrorDetails } from './errors.js';
 export { Oid, TYPE_NAME, ARRAY_OID, ELEMENT_OID, TYPE_CATEGORY } from './oids.js';
 export type { BuiltinTypeName } from './oids.js';
+export { validateTypeOptions } from './options.js';
+export type { Int8Mode, TimestampMode, TypeOptions } from './options.js';
 export { TypeRegistry, createBuiltinRegistry } from './registry.js';
 export { encodeParameter } from './params.js';
 export { toText } from './text.js';

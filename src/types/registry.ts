@@ -5,8 +5,12 @@
  * (or a type found by introspection) never leaks into another.
  */
 import { InterfaceError } from '../errors/client.js';
-import { BUILTIN_CODECS } from './builtins/index.js';
+import { arrayOf, builtinCodecs } from './builtins/index.js';
+import { recordCodec } from './builtins/record.js';
 import type { Codec } from './codec.js';
+import { Oid } from './oids.js';
+import { isDefaultTypeOptions } from './options.js';
+import type { TypeOptions } from './options.js';
 
 /** A table of codecs by type OID, layered over an optional parent table. */
 export class TypeRegistry {
@@ -33,15 +37,18 @@ export class TypeRegistry {
     return this.get(oid) !== undefined;
   }
 
+  /** Whether this layer itself (not a parent) has a codec for `oid`. */
+  hasOwn(oid: number): boolean {
+    return this.own?.has(oid) === true;
+  }
+
   /**
    * Add or replace the codec for codec.oid in this layer only (a parent's
    * codec for the same OID is shadowed, not changed).
    * @throws InterfaceError on a frozen registry or a malformed codec.
    */
   set(codec: Codec): this {
-    if (this.frozen) {
-      throw new InterfaceError('this type registry is frozen (the shared builtin table); set codecs on a child: new TypeRegistry(registry)');
-    }
+    this.assertWritable();
     if (!Number.isInteger(codec.oid) || codec.oid <= 0 || codec.oid > 0xffffffff) {
       throw new InterfaceError(`a codec's oid must be a type OID (a positive 32-bit integer), got ${String(codec.oid)}`);
     }
@@ -55,6 +62,17 @@ export class TypeRegistry {
     return this;
   }
 
+  /** Remove this layer's codec for `oid` (a parent's, if any, shows through again). */
+  delete(oid: number): boolean {
+    this.assertWritable();
+    return this.own?.delete(oid) === true;
+  }
+
+  /** The OIDs this layer itself has codecs for. */
+  ownOids(): number[] {
+    return this.own === null ? [] : [...this.own.keys()];
+  }
+
   /** Refuse every later set(); for tables shared between connections. */
   freeze(): this {
     this.frozen = true;
@@ -65,16 +83,35 @@ export class TypeRegistry {
   get isFrozen(): boolean {
     return this.frozen;
   }
+
+  private assertWritable(): void {
+    if (this.frozen) {
+      throw new InterfaceError('this type registry is frozen (the shared builtin table); set codecs on a child: new TypeRegistry(registry)');
+    }
+  }
 }
 
-/** The one shared table of built-in codecs; frozen, so sharing it is safe. */
+/** The one shared table of built-in codecs with the default mapping; frozen, so sharing it is safe. */
 const BUILTINS: TypeRegistry = (() => {
   const r = new TypeRegistry();
-  for (const c of BUILTIN_CODECS) r.set(c);
+  for (const c of builtinCodecs({}, r)) r.set(c);
   return r.freeze();
 })();
 
-/** A fresh registry for one connection: an empty child over the shared builtin codecs. */
-export function createBuiltinRegistry(): TypeRegistry {
-  return new TypeRegistry(BUILTINS);
+/**
+ * A fresh registry for one connection: a child over the shared builtin
+ * codecs, with the mapping choices of `options` (int8 as number, a numeric
+ * decoder ...) applied in the child. The record codec is the child's own, so
+ * an anonymous record's columns find the types this connection looked up.
+ */
+export function createBuiltinRegistry(options: TypeOptions = {}): TypeRegistry {
+  const child = new TypeRegistry(BUILTINS);
+  if (isDefaultTypeOptions(options)) {
+    const record = recordCodec(child);
+    child.set(record);
+    child.set(arrayOf(record, Oid._record));
+  } else {
+    for (const c of builtinCodecs(options, child)) child.set(c);
+  }
+  return child;
 }

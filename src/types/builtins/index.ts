@@ -16,7 +16,7 @@ import { float4, float8 } from './float.js';
 import { box, circle, line, lseg, path, point, polygon } from './geometric.js';
 import { cid, int2, int4, int8, int8AsNumber, int8AsString, oid, xid, xid8 } from './int.js';
 import { interval } from './interval.js';
-import { jsonCodecs, jsonpath } from './json.js';
+import { json, jsonb, jsonCodecs, jsonpath } from './json.js';
 import { cidr, inet, macaddr, macaddr8 } from './network.js';
 import { numeric, numericWithDecoder } from './numeric.js';
 import { multirangeCodec, rangeCodec } from './range.js';
@@ -59,7 +59,7 @@ export { uuid } from './uuid.js';
 /** The scalar built-in codecs with a binary format, one per type (default mapping). */
 export const SCALAR_CODECS: readonly Codec[] = Object.freeze([
   bool, bytea, char, name, int8, int2, int4, text, oid, xid, cid, xid8,
-  jsonCodecs().json, jsonCodecs().jsonb, jsonpath, xml, float4, float8, unknown, bpchar, varchar, numeric, uuid,
+  json, jsonb, jsonpath, xml, float4, float8, unknown, bpchar, varchar, numeric, uuid,
   date, time, timetz, timestamp, timestamptz, interval,
   inet, cidr, macaddr, macaddr8, bit, varbit,
   point, line, lseg, box, path, polygon, circle,
@@ -95,7 +95,7 @@ function scalarsFor(options: TypeOptions): Map<number, Codec> {
   // Every other built-in type reads as its text, without a catalog lookup.
   for (const key of Object.keys(TYPE_NAME)) {
     const id = Number(key);
-    if (byOid.has(id) || isArrayType(id) || id === Oid.record) continue;
+    if (byOid.has(id) || isArrayType(id) || id === Oid.record || id === Oid.int2vector || id === Oid.oidvector) continue;
     byOid.set(id, textFormatCodec(id, TYPE_NAME[id]!));
   }
   return byOid;
@@ -126,13 +126,20 @@ export function builtinCodecs(options: TypeOptions, lookup: CodecLookup): Codec[
     out.push(rangeCodec(sub, rangeOid, name), multirangeCodec(sub, multiOid, TYPE_NAME[multiOid]!));
   }
   out.push(recordCodec(lookup));
+  // int2vector and oidvector are arrays on the wire, with lower bound 0.
+  out.push(arrayCodec(int2, Oid.int2vector, 'int2vector', { lowerBound: 0 }));
+  out.push(arrayCodec(oid, Oid.oidvector, 'oidvector', { lowerBound: 0 }));
   const withArrays: Codec[] = [...out];
   for (const c of out) {
     const arrayOid = ARRAY_OID[c.oid];
     if (arrayOid === undefined) continue;
     withArrays.push(arrayOf(c, arrayOid, `${c.name}[]`, c.oid === Oid.box ? ';' : ','));
   }
-  withArrays.push(arrayCodec(int2, Oid.int2vector, 'int2vector', { lowerBound: 0 }));
-  withArrays.push(arrayCodec(oid, Oid.oidvector, 'oidvector', { lowerBound: 0 }));
   return withArrays;
 }
+
+/**
+ * Every built-in codec with the default mapping. Its record codec finds no
+ * column types (a registry makes its own); for listing and tests.
+ */
+export const BUILTIN_CODECS: readonly Codec[] = Object.freeze(builtinCodecs({}, { get: () => undefined }));
