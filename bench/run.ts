@@ -6,7 +6,7 @@
  * and writes JSON, Markdown and an SVG chart to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, ClientName } from './lib/options.js';
@@ -79,7 +79,7 @@ function pgbenchRunner(target: PgbenchTarget, info: ClientInfo, unitsPerTx: (spe
     async run(spec, concurrency, durationMs) {
       if (!spec.pgbench) return { kind: 'n/a' };
       try {
-        return { kind: 'ok', result: await runPgbench(target, spec.pgbench, concurrency, durationMs, unitsPerTx(spec)) };
+        return { kind: 'ok', result: await runPgbench(target, spec.pgbench, concurrency, durationMs, unitsPerTx(spec), spec.pgbenchMinSeconds) };
       } catch (e) {
         return { kind: 'error', detail: e instanceof Error ? e.message : String(e) };
       }
@@ -158,8 +158,12 @@ async function main(): Promise<void> {
   }
   const workloads = wanted ? known.filter((w) => wanted.includes(w.id)) : known;
   const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length;
-  const outDir = resolve(opts.outDir ?? join(ROOT, 'bench', 'results', partial ? 'partial' : ''));
+  const outDir = resolve(opts.outDir ?? join(ROOT, 'bench', 'results', partial ? 'partial.tmp' : ''));
   const startedAt = new Date().toISOString();
+  const loadStart = loadavg().map((x) => Number(x.toFixed(2)));
+  if (loadStart[0]! > cpus().length) {
+    log(`note: the machine is busy (load average ${loadStart[0]} on ${cpus().length} cores); expect a wide spread between rounds`);
+  }
 
   const cells = workloads.length * opts.clients.length;
   const estimate = (cells * (opts.warmupMs + opts.rounds * opts.durationMs)) / 1000;
@@ -261,6 +265,7 @@ async function main(): Promise<void> {
         memoryGB: Math.round(totalmem() / 2 ** 30),
         platform: `${process.platform} ${process.arch}`,
         node: process.version,
+        loadAverage: { start: loadStart, end: loadavg().map((x) => Number(x.toFixed(2))) },
       },
       server: { version: described.version, settings: described.settings, started: server.cluster !== undefined },
       options: { durationMs: opts.durationMs, warmupMs: opts.warmupMs, rounds: opts.rounds, concurrency: opts.concurrency },

@@ -76,7 +76,7 @@ class Client:
             else:
                 async def op(_w):
                     return self.check(spec, len(await pool.fetch(sql)))
-            return op, "pool.fetch (statement cache)"
+            return op, "pool.fetch (statement cache; json/jsonb come back as str, asyncpg's default, while the Node clients parse them)"
         if kind == "insert-batch":
             records = make_records(spec["expectRows"], 1)
 

@@ -36,7 +36,7 @@ bench/results/latest.json and latest.svg.
   --dsn=URL           use this server instead of starting a temporary one
                       (also PGJET_BENCH_DSN; the bench creates and drops bench_* tables there)
   --out=DIR           where to write the results (default bench/results; with --workloads
-                      or --clients, results go to bench/results/partial/ unless --out is given)
+                      or --clients, results go to bench/results/partial.tmp/ unless --out is given)
   --no-install        never run apt-get for missing peers (asyncpg, pgbench)
   --profile=DIR       run the pgjet worker under node --cpu-prof, profiles written to DIR
   --help              this text

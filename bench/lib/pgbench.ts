@@ -37,12 +37,13 @@ export async function runPgbench(
   clients: number,
   durationMs: number,
   unitsPerTx: number,
+  minSeconds = 2,
 ): Promise<CellResult> {
   const dir = await mkdtemp(join(tmpdir(), 'pgjet-pgbench-'));
   try {
     const file = join(dir, 'script.sql');
     await writeFile(file, script);
-    const seconds = Math.max(1, Math.ceil(durationMs / 1000));
+    const seconds = Math.max(minSeconds, Math.ceil(durationMs / 1000));
     const args = [
       '-n', // no vacuum of pgbench's own tables: they do not exist
       '-M', 'prepared',
@@ -84,10 +85,12 @@ export async function runPgbench(
     }
     const firstEnd = new Map<number, number>();
     for (const t of txs) firstEnd.set(t.client, Math.min(firstEnd.get(t.client) ?? Infinity, t.end));
-    const t0 = Math.max(...firstEnd.values());
+    let t0 = -Infinity;
+    for (const e of firstEnd.values()) if (e > t0) t0 = e;
     const warm = txs.filter((t) => t.end > t0);
     if (warm.length < 2) throw new Error(`pgbench completed too few transactions (${txs.length}) in ${seconds} s to measure; use a longer --duration`);
-    const t1 = Math.max(...warm.map((t) => t.end));
+    let t1 = t0;
+    for (const t of warm) if (t.end > t1) t1 = t.end;
     const samples = new Samples();
     for (const t of warm) samples.push(t.latencyMs);
     const [p50, p99] = samples.percentiles(50, 99);

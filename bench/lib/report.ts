@@ -61,7 +61,15 @@ export interface TargetCheck {
 export interface RunReport {
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; cpuModel: string; memoryGB: number; platform: string; node: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGB: number;
+    platform: string;
+    node: string;
+    /** 1, 5 and 15 minute load averages when the run started and ended: other load makes the spread wide. */
+    loadAverage: { start: number[]; end: number[] };
+  };
   server: { version: string; settings: Record<string, string>; started: boolean };
   options: { durationMs: number; warmupMs: number; rounds: number; concurrency: number | undefined };
   clients: ClientInfo[];
@@ -200,7 +208,8 @@ export function renderMarkdown(report: RunReport, clients: ClientName[]): string
   return [
     `# pgjet benchmark, ${report.startedAt}`,
     '',
-    `Machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), ${report.machine.memoryGB} GB, ${report.machine.platform}, Node ${report.machine.node}.`,
+    `Machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), ${report.machine.memoryGB} GB, ${report.machine.platform}, Node ${report.machine.node}; ` +
+      `load average ${report.machine.loadAverage.start.join(' ')} at the start, ${report.machine.loadAverage.end.join(' ')} at the end.`,
     `Server: ${report.server.version}${report.server.started ? ' (temporary cluster)' : ''}; ` +
       Object.entries(report.server.settings).map(([k, v]) => `${k}=${v}`).join(', ') + '.',
     `Cells: ${report.options.rounds} rounds of ${report.options.durationMs / 1000} s after ${report.options.warmupMs / 1000} s of warm-up, clients interleaved; median throughput ± half the spread of the rounds.`,
@@ -252,7 +261,7 @@ export function renderSvg(report: RunReport, clients: ClientName[]): string {
   parts.push(`<text x="20" y="${y}" font-size="17" font-weight="bold">pgjet benchmark — throughput, median of ${report.options.rounds} rounds (longer bar is faster)</text>`);
   y += 20;
   parts.push(
-    `<text x="20" y="${y}" font-size="12" fill="#555">${esc(`${report.startedAt.slice(0, 10)} · ${report.machine.cpus} cores · Node ${report.machine.node} · ${report.server.version.split(' on ')[0] ?? ''} · ratios in the README and docs/benchmark.md come from this run`)}</text>`,
+    `<text x="20" y="${y}" font-size="12" fill="#555">${esc(`${report.startedAt.slice(0, 10)} · ${report.machine.cpus} cores · Node ${report.machine.node} · ${report.server.version.split(' (')[0]?.split(' on ')[0] ?? ''} · (pgjet N×) = pgjet's throughput ÷ that client's`)}</text>`,
   );
   y += 14;
   let lx = 20;

@@ -35,6 +35,8 @@ export interface WorkloadSpec {
   measureRss?: boolean;
   /** The pgbench script for this workload, when it can be expressed (written to a file). */
   pgbench?: string;
+  /** pgbench cells run at least this long: its fresh connections first prepare every statement of the script. */
+  pgbenchMinSeconds?: number;
 }
 
 /** Rows in the point-select table. */
@@ -142,6 +144,7 @@ export function allWorkloads(): WorkloadSpec[] {
       columns: INSERT_COLUMNS,
       expectRows: INSERT_BATCH,
       pgbench: pgbenchInsertScript(),
+      pgbenchMinSeconds: 4,
     },
     {
       id: 'copy',

@@ -38,6 +38,15 @@ export interface AuthPolicyOptions {
   readonly target: ConnectionTarget & { readonly user: string };
 }
 
+/**
+ * The refusal to send a cleartext or MD5 password without TLS. Its own class
+ * so that sslmode=allow can answer it with a TLS attempt, as it answers a
+ * server's refusal of plaintext.
+ */
+export class UnencryptedPasswordError extends ConnectionError {
+  override name = 'ConnectionError';
+}
+
 const DESCRIPTION: Readonly<Record<AuthRequest, string>> = {
   password: 'a cleartext password',
   md5: 'an MD5-hashed password',
@@ -108,6 +117,7 @@ export class AuthPolicy {
           (request === 'password' ? 'read the password' : 'capture the hash and replay or crack it'),
         'connect with TLS (sslmode=require or, better, verify-full), move the user to scram-sha-256 on the server, ' +
           'or set allowUnencryptedPassword: true if the network is trusted',
+        UnencryptedPasswordError,
       );
     }
   }
@@ -157,9 +167,9 @@ export class AuthPolicy {
     }
   }
 
-  #refuse(problem: string, advice: string): ConnectionError {
+  #refuse(problem: string, advice: string, kind: typeof ConnectionError = ConnectionError): ConnectionError {
     const t = this.#o.target;
-    return new ConnectionError(`refusing to authenticate as "${t.user}" at ${t.host}:${t.port}: ${problem}; ${advice}`, {
+    return new kind(`refusing to authenticate as "${t.user}" at ${t.host}:${t.port}: ${problem}; ${advice}`, {
       target: { ...t },
     });
   }

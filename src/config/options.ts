@@ -9,6 +9,7 @@
  * even where the libpq keyword counts seconds.
  */
 import type { ConnectionOptions } from 'node:tls';
+import type { TypeOptions } from '../types/options.js';
 
 /** libpq's sslmode: how much TLS to insist on and how much to verify. */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -196,6 +197,14 @@ export interface ConnectOptions {
   servicefile?: string;
   /** Shape of returned rows. Default `object`. */
   rowMode?: RowMode;
+  /**
+   * Mapping choices for common types: int8 as bigint (default), number or
+   * string; a numeric decoder (for a decimal library); the JSON parse and
+   * stringify functions; timestamps as Date (default) or string. See docs/types.md.
+   *
+   * @example connect({ types: { int8: 'number', numericDecoder: (s) => new Decimal(s) } })
+   */
+  types?: TypeOptions;
   /** Largest message accepted from the server, in bytes; a bigger one ends the connection. Default 1 GiB. */
   maxMessageSize?: number;
 }
@@ -285,6 +294,8 @@ export interface ResolvedConfig {
   readonly loadBalanceHosts: 'disable' | 'random';
   /** Shape of returned rows. */
   readonly rowMode: RowMode;
+  /** Type mapping choices, checked and frozen. */
+  readonly types: Readonly<TypeOptions>;
   /** Largest accepted server message in bytes. */
   readonly maxMessageSize: number;
 }

@@ -9,6 +9,7 @@
  * Passwords from .pgpass depend on the host being tried, so they are looked
  * up per attempt by resolvePassword (password.ts), not here.
  */
+import { validateTypeOptions } from '../types/options.js';
 import { userInfo } from 'node:os';
 import { InterfaceError } from '../errors/client.js';
 import { looksLikeUrl, parseDsn } from './dsn.js';
@@ -158,6 +159,7 @@ export async function resolveConfig(
     targetSessionAttrs: pick('targetSessionAttrs') ?? 'any',
     loadBalanceHosts: pick('loadBalanceHosts') ?? 'disable',
     rowMode: pick('rowMode') ?? 'object',
+    types: validateTypeOptions(pick('types')),
     maxMessageSize: pick('maxMessageSize') ?? DEFAULT_MAX_MESSAGE_SIZE,
   };
 }

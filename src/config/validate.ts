@@ -6,6 +6,7 @@
 import { InterfaceError } from '../errors/client.js';
 import { VALID_VALUES } from './keywords.js';
 import type { ConnectOptions } from './options.js';
+import { validateTypeOptions } from '../types/options.js';
 import { closestName, didYouMean } from './suggest.js';
 
 /** Every ConnectOptions key; the Record type makes the compiler insist the list is complete. */
@@ -54,6 +55,7 @@ const OPTION_KEYS: Readonly<Record<keyof ConnectOptions, true>> = {
   servicefile: true,
   rowMode: true,
   maxMessageSize: true,
+  types: true,
 };
 
 /** The names ConnectOptions accepts. */
@@ -256,6 +258,9 @@ function checkValue(name: keyof ConnectOptions, value: unknown): void {
       return;
     case 'serverSettings':
       checkSettings(value);
+      return;
+    case 'types':
+      validateTypeOptions(value);
       return;
     case 'user':
     case 'database':

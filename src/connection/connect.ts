@@ -3,9 +3,10 @@
  * Unix socket, SSL negotiation per sslmode, startup and authentication)
  * under connectTimeout, and hand back a ready Connection.
  */
+import { UnencryptedPasswordError } from '../auth/policy.js';
 import { ConnectionError, InterfaceError, PgjetError, TimeoutError } from '../errors/client.js';
 import { PostgresError } from '../errors/postgres-error.js';
-import type { ConnectOptions, HostTarget, ResolvedConfig } from '../config/options.js';
+import type { ConnectOptions, HostTarget, ResolvedConfig, TargetSessionAttrs } from '../config/options.js';
 import { resolveConfig } from '../config/resolve.js';
 import { resolvePassword } from '../config/password.js';
 import { tlsOptionsForHost } from '../config/tls.js';
@@ -47,9 +48,29 @@ export async function connect(dsn?: string | ConnectOptions, options?: ConnectOp
 export async function connectWithConfig(config: ResolvedConfig): Promise<Connection> {
   const hosts = config.loadBalanceHosts === 'random' ? shuffle([...config.hosts]) : config.hosts;
   const errors: Error[] = [];
+  const attrs = config.targetSessionAttrs;
+  // prefer-standby: a standby wins; else the first server that answered (libpq's second pass, without reconnecting).
+  let fallback: Connection | undefined;
   for (const target of hosts) {
     try {
-      return await connectHost(config, target);
+      const conn = await connectHost(config, target);
+      let mismatch: string | undefined;
+      try {
+        mismatch = await sessionMismatch(conn, attrs === 'prefer-standby' ? 'standby' : attrs);
+      } catch (e) {
+        conn.terminate();
+        throw e;
+      }
+      if (mismatch === undefined) {
+        if (fallback !== undefined) void fallback.close({ timeout: 1000 }).catch(() => undefined);
+        return conn;
+      }
+      if (attrs === 'prefer-standby' && fallback === undefined) fallback = conn;
+      else void conn.close({ timeout: 1000 }).catch(() => undefined);
+      throw new ConnectionError(
+        `the server at ${target.host}:${target.port} does not suit targetSessionAttrs=${attrs}: ${mismatch}`,
+        { target: { host: target.host, port: target.port, database: config.database, user: config.user } },
+      );
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       // An authentication or missing-database error is final: another host
@@ -60,20 +81,22 @@ export async function connectWithConfig(config: ResolvedConfig): Promise<Connect
       errors.push(err);
     }
   }
+  if (fallback !== undefined) return fallback;
   if (errors.length === 1) throw errors[0]!;
   throw new ConnectionError(
-    `could not connect to any of ${hosts.length} hosts:\n` + errors.map((e) => `  - ${e.message}`).join('\n'),
+    `could not connect to any of ${hosts.length} hosts${attrs === 'any' ? '' : ` with targetSessionAttrs=${attrs}`}:\n` + errors.map((e) => `  - ${e.message}`).join('\n'),
     { cause: errors[errors.length - 1] },
   );
 }
 
 /**
  * One host, with libpq's sslmode retry paths: `allow` tries plaintext first
- * and retries with TLS when the server refuses during startup; `prefer`
+ * and retries with TLS when the server refuses during startup (or when the
+ * server asked for a password that may not travel unencrypted); `prefer`
  * tries TLS first and retries in plaintext when the handshake fails or the
- * server refuses during startup over TLS. A refusal decided on the client
- * side (a policy check, a certificate that does not verify under a verify
- * mode) is never retried.
+ * server refuses during startup over TLS. Any other refusal decided on the
+ * client side (a policy check, a certificate that does not verify under a
+ * verify mode) is never retried.
  */
 async function connectHost(config: ResolvedConfig, target: HostTarget): Promise<Connection> {
   const mode = config.sslmode;
@@ -83,7 +106,9 @@ async function connectHost(config: ResolvedConfig, target: HostTarget): Promise<
     try {
       return await attempt(config, target, false);
     } catch (e) {
-      if (e instanceof PostgresError) return retry(config, target, true, e);
+      // Also when pgjet itself refused to send a password in plaintext: the
+      // TLS attempt that allow permits is exactly what makes it safe.
+      if (e instanceof PostgresError || e instanceof UnencryptedPasswordError) return retry(config, target, true, e);
       throw e;
     }
   }
@@ -211,7 +236,7 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
     core.processId = result.processId;
     core.secretKey = result.secretKey;
     core.state.transition('ready');
-    conn = new Connection(core, createBuiltinRegistry(), {
+    conn = new Connection(core, createBuiltinRegistry(config.types), {
       statementCacheSize: config.statementCacheSize,
       maxCachedStatementLifetime: config.maxCachedStatementLifetime,
       maxCacheableStatementSize: config.maxCacheableStatementSize,
@@ -229,6 +254,33 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Why a server does not suit `attrs`, or undefined when it does, by libpq's
+ * rules: on PostgreSQL 14+ from the in_hot_standby and
+ * default_transaction_read_only parameters the server reports at startup
+ * (no round trip); on older servers from `SHOW transaction_read_only` or
+ * `pg_is_in_recovery()`.
+ */
+async function sessionMismatch(conn: Connection, attrs: TargetSessionAttrs): Promise<string | undefined> {
+  if (attrs === 'any' || attrs === 'prefer-standby') return undefined;
+  const settings = conn.getSettings();
+  const hotStandby = settings['in_hot_standby'];
+  if (attrs === 'read-write' || attrs === 'read-only') {
+    const defaultReadOnly = settings['default_transaction_read_only'];
+    const readOnly =
+      hotStandby !== undefined && defaultReadOnly !== undefined
+        ? hotStandby === 'on' || defaultReadOnly === 'on'
+        : (await conn.fetchVal<string>('SHOW transaction_read_only')) === 'on';
+    if (attrs === 'read-write' && readOnly) return 'the session is read-only';
+    if (attrs === 'read-only' && !readOnly) return 'the session is not read-only';
+    return undefined;
+  }
+  const standby = hotStandby !== undefined ? hotStandby === 'on' : (await conn.fetchVal<boolean>('SELECT pg_catalog.pg_is_in_recovery()')) === true;
+  if (attrs === 'primary' && standby) return 'the server is in hot standby mode';
+  if (attrs === 'standby' && !standby) return 'the server is not in hot standby mode';
+  return undefined;
 }
 
 function shuffle<T>(a: T[]): T[] {

@@ -10,6 +10,9 @@ import type { PostgresLogMessage } from '../errors/postgres-error.js';
 import type { StatementMode } from '../config/options.js';
 import { writeClose, writeQuery, writeSync } from '../protocol/frontend.js';
 import type { TypeRegistry } from '../types/registry.js';
+import type { BuiltinTypeCodecOptions, TypeCodecOptions } from '../types/custom.js';
+import { TypeResolver } from './type-resolver.js';
+import type { TypeCache } from './type-resolver.js';
 import { abortError, CallControl, ConnectionCore, timeoutError } from './core.js';
 import type { Notification } from './core.js';
 import { Batch } from './batch.js';
@@ -28,6 +31,10 @@ import type { StatementCacheStats } from './statements.js';
 import { runTransaction, Transaction, TransactionStack } from './transaction.js';
 import { CursorFactory, normalizeCursor } from './cursor.js';
 import type { CursorConfig } from './cursor.js';
+import { copyFromQuery, copyFromTable, copyRecordsToTable, copyToTable } from './copy.js';
+import type { CopyFromQueryOptions, CopyFromTableOptions, CopyOutput, CopyRecordsOptions, CopyToTableOptions } from './copy.js';
+import { ChannelListeners, logQuery } from './listeners.js';
+import type { NotificationListener, QueryLogger } from './listeners.js';
 import type { TransactionBlockOptions, TransactionOptions } from './transaction.js';
 
 /** A log listener receives every NoticeResponse (NOTICE, WARNING, INFO ...) from the server. */
@@ -43,6 +50,8 @@ export interface ConnectionSettings {
   statementMode: StatementMode;
   commandTimeout: number | undefined;
   rowMode: 'object' | 'array';
+  /** Catalog answers about run-time types, shared by a pool's connections. */
+  typeCache?: TypeCache;
 }
 
 export type { StatementCacheStats };
@@ -74,11 +83,17 @@ export class Connection {
   readonly registry: TypeRegistry;
   /** @internal */
   readonly statements: StatementManager;
+  /** @internal Run-time types: catalog lookups and custom codecs. */
+  readonly types: TypeResolver;
   private readonly settings: ConnectionSettings;
   private readonly logListeners = new Set<LogListener>();
   private readonly terminationListeners = new Set<TerminationListener>();
   /** @internal The managed transactions open on this connection. */
   readonly txStack = new TransactionStack();
+  /** @internal LISTEN channels and their callbacks. */
+  readonly channelListeners = new ChannelListeners();
+  /** @internal */
+  readonly queryLoggers = new Set<QueryLogger>();
   private readonly submitQueue: SubmitEntry[] = [];
   private closing: Promise<void> | undefined;
   private closedByUser = false;
@@ -100,6 +115,8 @@ export class Connection {
       },
       (m) => this.emitNotice(m),
     );
+    this.types = new TypeResolver(core, registry, settings.typeCache);
+    this.statements.describeHook = (d) => this.types.ensureDescribed(d.parameterOids, d.fields);
   }
 
   /** @internal Routed from the core. */
@@ -118,9 +135,8 @@ export class Connection {
   }
 
   /** @internal Routed from the core; LISTEN support builds on this. */
-  emitNotification(_n: Notification): void {
-    // Channel listeners arrive with LISTEN/NOTIFY support; until then
-    // notifications are dropped rather than treated as protocol errors.
+  emitNotification(n: Notification): void {
+    this.channelListeners.dispatch(this, n);
   }
 
   /** @internal Routed from the core. */
@@ -277,6 +293,91 @@ export class Connection {
     return new CursorFactory<T>(this, normalizeCursor(this, first, rest));
   }
 
+  /**
+   * Load records into a table with binary COPY, using the codecs of the
+   * table's column types; records stream in chunks. Resolves with the command tag.
+   *
+   * @example await conn.copyRecordsToTable('people', { records: [[1, 'Ann'], [2, 'Bo']], columns: ['id', 'name'] });
+   */
+  copyRecordsToTable(table: string, options: CopyRecordsOptions): Promise<string> {
+    return copyRecordsToTable(this, table, options);
+  }
+
+  /**
+   * Load raw COPY data (text, csv or binary) from a file path, a Buffer, a
+   * Readable or an (async) iterable. Resolves with the command tag.
+   *
+   * @example await conn.copyToTable('people', { source: 'people.csv', format: 'csv', header: true });
+   */
+  copyToTable(table: string, options: CopyToTableOptions): Promise<string> {
+    return copyToTable(this, table, options);
+  }
+
+  /** Export a table to `output` (a path, a Writable or a chunk callback). Resolves with the command tag. */
+  copyFromTable(table: string, options: CopyFromTableOptions & { output: CopyOutput }): Promise<string>;
+  /** Export a table as an async iterator of chunks; ending the loop early cancels the COPY. */
+  copyFromTable(table: string, options?: Omit<CopyFromTableOptions, 'output'>): AsyncIterableIterator<Buffer>;
+  copyFromTable(table: string, options: CopyFromTableOptions = {}): Promise<string> | AsyncIterableIterator<Buffer> {
+    try {
+      return copyFromTable(this, table, options);
+    } catch (e) {
+      if (options !== null && typeof options === 'object' && options.output !== undefined) return Promise.reject(e);
+      throw e;
+    }
+  }
+
+  /** Export a query's rows to `output` (a path, a Writable or a chunk callback). Resolves with the command tag. */
+  copyFromQuery(query: string, options: CopyFromQueryOptions & { output: CopyOutput }): Promise<string>;
+  /** Export a query's rows as an async iterator of chunks; ending the loop early cancels the COPY. */
+  copyFromQuery(query: string, options?: Omit<CopyFromQueryOptions, 'output'>): AsyncIterableIterator<Buffer>;
+  copyFromQuery(query: string, options: CopyFromQueryOptions = {}): Promise<string> | AsyncIterableIterator<Buffer> {
+    try {
+      return copyFromQuery(this, query, options);
+    } catch (e) {
+      if (options !== null && typeof options === 'object' && options.output !== undefined) return Promise.reject(e);
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- types
+
+  /**
+   * Read and write a type through your own functions, in text or binary
+   * format; arrays of the type follow. Cached statements are prepared again
+   * so they pick it up (a PreparedStatement keeps the codecs it was made with).
+   *
+   * @example await conn.setTypeCodec('money', { encoder: (v) => String(v), decoder: (s) => Number(s.replace(/[$,]/g, '')) });
+   */
+  async setTypeCodec(typeName: string, options: TypeCodecOptions): Promise<void> {
+    await this.types.setTypeCodec(typeName, options);
+    this.statements.forgetAll();
+  }
+
+  /** Undo setTypeCodec() or setBuiltinTypeCodec() for a type. */
+  async resetTypeCodec(typeName: string, options?: { schema?: string }): Promise<void> {
+    await this.types.resetTypeCodec(typeName, options);
+    this.statements.forgetAll();
+  }
+
+  /**
+   * Use one of pgjet's codecs for a type that shares its wire format, such as
+   * `setBuiltinTypeCodec('hstore', { codecName: 'hstore' })` for an hstore
+   * installed under another name, or 'text' for a text-like extension type.
+   */
+  async setBuiltinTypeCodec(typeName: string, options: BuiltinTypeCodecOptions): Promise<void> {
+    await this.types.setBuiltinTypeCodec(typeName, options);
+    this.statements.forgetAll();
+  }
+
+  /**
+   * Look every type found at run time up again (after ALTER TYPE, or a type
+   * dropped and created anew) and prepare cached statements again.
+   */
+  async reloadSchemaState(): Promise<void> {
+    await this.types.reloadSchemaState();
+    this.statements.forgetAll();
+  }
+
   // ---------------------------------------------------------------- state
 
   /** Server settings reported by ParameterStatus (server_version, TimeZone, ...), as a snapshot. */
@@ -335,6 +436,40 @@ export class Connection {
   /** Stop being told about termination. */
   removeTerminationListener(fn: TerminationListener): void {
     this.terminationListeners.delete(fn);
+  }
+
+  /**
+   * Call `fn` for every NOTIFY on `channel` (any string: it is quoted). The
+   * first listener of a channel sends LISTEN; resolves once it is in effect.
+   *
+   * @example await conn.addListener('jobs', (payload, { pid }) => console.log(pid, payload));
+   */
+  addListener(channel: string, fn: NotificationListener): Promise<void> {
+    try {
+      return this.channelListeners.add(this, channel, fn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Remove `fn` from `channel`, or every callback when `fn` is omitted; the last one gone sends UNLISTEN. */
+  removeListener(channel: string, fn?: NotificationListener): Promise<void> {
+    try {
+      return this.channelListeners.remove(this, channel, fn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Receive a record (SQL, args, duration, rows, error, connection) of every call once it settles. */
+  addQueryLogger(fn: QueryLogger): void {
+    if (typeof fn !== 'function') throw new InterfaceError('addQueryLogger(): the logger must be a function');
+    this.queryLoggers.add(fn);
+  }
+
+  /** Stop a query logger. */
+  removeQueryLogger(fn: QueryLogger): void {
+    this.queryLoggers.delete(fn);
   }
 
   /**
@@ -405,7 +540,8 @@ export class Connection {
     }
     if (signal?.aborted) return Promise.reject(abortError(signal, q.text));
     this.activeCalls++;
-    return this.runControlled(timeout, signal, q.text, body).finally(this.callDone);
+    const p = this.runControlled(timeout, signal, q.text, body).finally(this.callDone);
+    return this.queryLoggers.size === 0 ? p : logQuery(this, this.queryLoggers, q, p);
   }
 
   private activeCalls = 0;

@@ -322,6 +322,8 @@ export class StartupRequest implements PendingRequest {
   private withPassword(use: (pw: string) => void): void {
     this.ctx.password().then(
       (pw) => {
+        // The server moved on (or the connection died) while the password was fetched: send nothing.
+        if (this.authenticated || this.settle.done) return;
         if (pw === undefined) {
           this.ctx.fail(new ConnectionError(
             `the server at ${this.ctx.host}:${this.ctx.port} asked for a password for user "${this.ctx.user}" but none was given; ` +

@@ -128,6 +128,16 @@ export class StatementManager {
     return true;
   }
 
+  /**
+   * Codecs changed (setTypeCodec, reloadSchemaState): forget every cached
+   * statement, closing it on the server, so its next use is described again
+   * with the new codecs.
+   */
+  forgetAll(): void {
+    for (const e of this.cache.entries()) this.closeEntry(e);
+    this.cache.clear();
+  }
+
   stats(): StatementCacheStats {
     return { ...this.cache.counters, size: this.cache.size, capacity: this.cache.capacity, mode: this.mode };
   }

@@ -228,11 +228,12 @@ function explainTlsError(err: NodeJS.ErrnoException, o: TransportOptions): strin
     return `the server certificate is not valid for the host name "${o.tlsOptions.servername ?? o.host}" (${err.message}); ` +
       'connect with a host name the certificate lists, or use sslmode=verify-ca to check only the CA';
   }
-  if (/CERT|ISSUER|SELF_SIGNED|VERIFY/.test(code)) {
+  if (code === 'CERT_REVOKED') return `the server certificate was revoked (${err.message}); check sslcrl and sslcrldir`;
+  if (code === 'CERT_HAS_EXPIRED') return `the server certificate has expired (${err.message}); renew it on the server`;
+  if (/CERT|ISSUER|SELF_SIGNED|VERIFY|CRL/.test(code)) {
     return `the server certificate could not be verified (${code}: ${err.message}); ` +
       'check that sslrootcert names the CA that signed the server certificate';
   }
-  if (code === 'CERT_REVOKED') return `the server certificate was revoked (${err.message}); check sslcrl`;
   return `${err.message}; check sslmode, sslrootcert, the TLS versions (sslMinProtocolVersion) and the server's ssl settings`;
 }
 

@@ -73,12 +73,13 @@ function writeText(w: Writer, s: string): FormatCode {
  *
  * On error nothing is left in `w`: its length is restored.
  *
- * @param n the parameter's 1-based position ($n).
+ * @param index the parameter's zero-based position; messages call it $index+1.
  * @throws ParameterError (a DataError) naming the parameter ($n), the type
  *   and the problem, for a value that cannot be sent as the type.
  * @throws InterfaceError for undefined.
  */
-export function encodeParameter(w: Writer, value: unknown, oid: number, registry: TypeRegistry, n: number): FormatCode {
+export function encodeParameter(w: Writer, value: unknown, oid: number, registry: TypeRegistry, index: number): FormatCode {
+  const n = index + 1;
   if (value === null) {
     w.int32(-1);
     return 1;

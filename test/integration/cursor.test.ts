@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { connect, InterfaceError } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
+import { runDocExample } from './docs-example.js';
 import { testDsn } from './harness.js';
 
 /** Rows for the memory test; PGJET_TEST_CURSOR_ROWS=10000000 runs the full ten million. */
@@ -160,5 +161,9 @@ describe('cursors', () => {
       await conn.execute('ROLLBACK');
     }
     assert.equal(await conn.fetchVal('SELECT 1'), 1);
+  });
+
+  test('the docs/cursors.md example runs as written', async () => {
+    await runDocExample('docs/cursors.md');
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, InterfaceError, ReadOnlySQLTransactionError, SerializationError } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
+import { runDocExample } from './docs-example.js';
 import { testDsn } from './harness.js';
 
 describe('transactions', () => {
@@ -320,5 +321,9 @@ describe('transactions', () => {
       await assert.rejects(conn.transaction(async () => undefined, { retry: { attempts: 0 } }), /attempts must be an integer from 1 to 100/);
       await assert.rejects(conn.transaction(async () => undefined, { retry: { tries: 2 } as never }), /unknown retry option "tries"/);
     });
+  });
+
+  test('the docs/transactions.md example runs as written', async () => {
+    await runDocExample('docs/transactions.md');
   });
 });

@@ -166,6 +166,11 @@ describe('authentication', { skip: skip ?? false }, () => {
       assert.equal((await whoami({ ...plain, user: 'md5_user', password: MD5_PASSWORD, allowUnencryptedPassword: true })).user, 'md5_user');
     });
 
+    test('sslmode=allow answers the refusal with its TLS attempt', async () => {
+      assert.deepEqual(await whoami({ sslmode: 'allow', user: 'md5_user', password: MD5_PASSWORD }), { user: 'md5_user', ssl: true });
+      assert.deepEqual(await whoami({ sslmode: 'allow', user: 'pw_user', password: CLEAR_PASSWORD }), { user: 'pw_user', ssl: true });
+    });
+
     test('over verify-full they connect', async () => {
       assert.deepEqual(await whoami({ ...tls(), user: 'pw_user', password: CLEAR_PASSWORD }), { user: 'pw_user', ssl: true });
       assert.deepEqual(await whoami({ ...tls(), user: 'md5_user', password: MD5_PASSWORD }), { user: 'md5_user', ssl: true });

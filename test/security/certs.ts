@@ -6,7 +6,7 @@
  * unrelated CA. Also the TempCluster setup that turns TLS on with them.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -26,6 +26,12 @@ export interface TestCerts {
   readonly clientKeyPassword: string;
   /** A CA that signed nothing used here. */
   readonly otherCa: string;
+  /** A CRL from `ca` that revokes nothing. */
+  readonly crlEmpty: string;
+  /** A CRL from `ca` that revokes the server certificate. */
+  readonly crlRevokingServer: string;
+  /** A directory holding only crlRevokingServer. */
+  readonly crlDir: string;
   /** A home directory with no ~/.postgresql, so no default file is picked up. */
   readonly emptyHome: string;
   readonly cleanup: () => void;
@@ -88,6 +94,17 @@ export function makeCerts(clientUser: string): TestCerts {
   const clientKeyPassword = 'key pässword';
   openssl(['pkey', '-in', 'client.key', '-aes256', '-passout', `pass:${clientKeyPassword}`, '-out', 'client-enc.key'], dir);
   chmodSync(join(dir, 'client-enc.key'), 0o600);
+  // A minimal CA database for `openssl ca`, which makes the revocation lists.
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'crlnumber'), '01\n');
+  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 3\n');
+  const ca = ['-config', 'ca.cnf', '-keyfile', 'ca.key', '-cert', 'ca.crt'];
+  openssl(['ca', ...ca, '-gencrl', '-out', 'crl-empty.pem'], dir);
+  openssl(['ca', ...ca, '-revoke', 'server.crt'], dir);
+  openssl(['ca', ...ca, '-gencrl', '-out', 'crl-revoked.pem'], dir);
+  const crlDir = join(dir, 'crls');
+  mkdirSync(crlDir);
+  copyFileSync(join(dir, 'crl-revoked.pem'), join(crlDir, 'revoked.pem'));
   const emptyHome = join(dir, 'home');
   return {
     dir,
@@ -99,6 +116,9 @@ export function makeCerts(clientUser: string): TestCerts {
     clientKeyEncrypted: join(dir, 'client-enc.key'),
     clientKeyPassword,
     otherCa: join(dir, 'other-ca.crt'),
+    crlEmpty: join(dir, 'crl-empty.pem'),
+    crlRevokingServer: join(dir, 'crl-revoked.pem'),
+    crlDir,
     emptyHome,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -171,6 +171,22 @@ describe('TLS', { skip: skip ?? false }, () => {
     }
   });
 
+  test('sslcrl and sslcrldir: a revoked server certificate is refused', async () => {
+    const c = await open({ sslmode: 'verify-full', sslrootcert: certs.ca, sslcrl: certs.crlEmpty });
+    try {
+      assert.equal(await sslInUse(c), true);
+    } finally {
+      await c.close();
+    }
+    for (const crl of [{ sslcrl: certs.crlRevokingServer }, { sslcrldir: certs.crlDir }]) {
+      await assert.rejects(open({ sslmode: 'verify-full', sslrootcert: certs.ca, ...crl }), (e: unknown) => {
+        assert.ok(e instanceof ConnectionError, String(e));
+        assert.match(e.message, /the server certificate was revoked/);
+        return true;
+      });
+    }
+  });
+
   describe('client certificates', () => {
     test('cert authentication connects with sslcert and sslkey', async () => {
       const c = await open({ user: 'cert_user', sslmode: 'verify-full', sslrootcert: certs.ca, sslcert: certs.clientCert, sslkey: certs.clientKey });

@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { InterfaceError } from '../../../src/errors/client.js';
+import { DataError } from '../../../src/errors/sqlstate.generated.js';
+import { ParameterError } from '../../../src/types/errors.js';
+import type { TypeRegistry } from '../../../src/types/registry.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import { Oid } from '../../../src/types/oids.js';
 import { encodeParameter } from '../../../src/types/params.js';
@@ -13,9 +16,13 @@ const registry = createBuiltinRegistry();
 
 /** Encode one parameter; returns its format code and the bytes after the length word (null for NULL). */
 function param(value: unknown, oid: number, index = 0): { format: number; bytes: Buffer | null } {
+  return paramWith(registry, value, oid, index);
+}
+
+function paramWith(r: TypeRegistry, value: unknown, oid: number, index = 0): { format: number; bytes: Buffer | null } {
   const w = new Writer(4);
   w.int8(0x42); // something already in the buffer, as in a Bind message
-  const format = encodeParameter(w, value, oid, registry, index);
+  const format = encodeParameter(w, value, oid, r, index);
   const out = Buffer.from(w.toBytes());
   assert.equal(out[0], 0x42);
   const len = out.readInt32BE(1);
@@ -59,21 +66,32 @@ describe('encodeParameter', () => {
     assert.deepEqual(param('x', Oid.varchar), { format: 1, bytes: Buffer.from('x') });
     // name's binary input rejects long names that its text input truncates: keep the text behaviour.
     assert.deepEqual(param('x', Oid.name), { format: 0, bytes: Buffer.from('x') });
-    assert.throws(() => param('a\0b', Oid.text, 0), /^InterfaceError: parameter \$1: text expects a string without NUL/);
+    assert.throws(() => param('a\0b', Oid.text, 0), /^ParameterError: parameter \$1: text expects a string without NUL/);
   });
 
   test('json and jsonb always JSON-encode, strings included', () => {
     assert.deepEqual(param('hi', Oid.json), { format: 1, bytes: Buffer.from('"hi"') });
     assert.deepEqual(param({ a: 1 }, Oid.jsonb), { format: 1, bytes: Buffer.from('\x01{"a":1}', 'latin1') });
     assert.throws(() => param(undefined, Oid.json), /is undefined/);
-    assert.throws(() => param(1n, Oid.jsonb, 1), /^InterfaceError: parameter \$2: jsonb expects a value JSON.stringify can encode/);
+    assert.throws(() => param(1n, Oid.jsonb, 1), /^ParameterError: parameter \$2: jsonb expects a value JSON.stringify can encode/);
   });
 
-  test('codec errors name the parameter, the type and the value', () => {
+  test('codec errors are DataErrors naming the parameter, the type and the value', () => {
     assert.throws(() => param(3.5, Oid.int4, 0), (e: unknown) =>
-      e instanceof InterfaceError && e.message.startsWith('parameter $1: int4 expects an integer') &&
-      e.message.endsWith('got number 3.5') && e.cause instanceof InterfaceError);
-    assert.throws(() => param([1, 2.5], Oid._int4, 4), /^InterfaceError: parameter \$5: int4\[\] element \[1\]: int4 expects/);
+      e instanceof ParameterError && e instanceof DataError && e.message.startsWith('parameter $1: int4 expects an integer') &&
+      e.message.endsWith('got number 3.5') && e.cause instanceof InterfaceError &&
+      e.parameterNumber === 1 && e.typeName === 'int4' && e.typeOid === Oid.int4 && e.sqlstate === '22000' && e.dataTypeName === 'int4');
+    assert.throws(() => param([1, 2.5], Oid._int4, 4), /^ParameterError: parameter \$5: int4\[\] element \[1\]: int4 expects/);
+    for (const [value, oid, pattern] of [
+      [2 ** 40, Oid.int4, /int4 expects an integer from -2147483648 to 2147483647/],
+      [70000, Oid.int2, /int2 expects an integer from -32768 to 32767/],
+      [new Date(NaN), Oid.timestamptz, /timestamptz expects a valid Date.*got an invalid Date/],
+      ['a\0b', Oid.varchar, /varchar expects a string without NUL/],
+      [{}, Oid.float8, /float8 expects a number/],
+      ['x\0', Oid.money, /NUL character/],
+    ] as const) {
+      assert.throws(() => param(value, oid, 2), (e: unknown) => e instanceof ParameterError && e.message.startsWith('parameter $3') && pattern.test(e.message));
+    }
   });
 
   test('an array the binary codec rejects falls back to a text literal when it holds strings', () => {
@@ -85,21 +103,29 @@ describe('encodeParameter', () => {
     assert.deepEqual(param(['t', false], Oid._bool), { format: 0, bytes: Buffer.from('{"t","f"}') });
   });
 
-  test('types without a codec are sent in their text form', () => {
-    assert.deepEqual(param(new Date('2024-01-02T03:04:05.006Z'), Oid.time), { format: 0, bytes: Buffer.from('2024-01-02 03:04:05.006+00') });
-    assert.deepEqual(param(5, Oid.interval), { format: 0, bytes: Buffer.from('5') });
-    assert.deepEqual(param([1.5, 2], Oid._interval), { format: 0, bytes: Buffer.from('{"1.5","2"}') });
+  test('text-format types and types without a codec are sent in their text form', () => {
+    assert.deepEqual(param(new Date('2024-01-02T03:04:05.006Z'), 123456), { format: 0, bytes: Buffer.from('2024-01-02 03:04:05.006+00') });
+    assert.deepEqual(param(5, Oid.money), { format: 0, bytes: Buffer.from('5') });
+    assert.deepEqual(param([1.5, 2], Oid._money), { format: 0, bytes: Buffer.from('{"1.5","2"}') });
     assert.deepEqual(param(true, 0), { format: 0, bytes: Buffer.from('t') });
-    assert.throws(() => param(Symbol('x'), Oid.interval, 1), /^InterfaceError: parameter \$2 \(interval\): a symbol has no PostgreSQL text form/);
+    assert.throws(() => param(Symbol('x'), Oid.money, 1), /^ParameterError: parameter \$2: money expects a string the server's money input accepts/);
     assert.throws(() => param(() => 1, 123456, 0), /parameter \$1 \(the type with OID 123456\)/);
+  });
+
+  test('an object that a composite-like codec rejects but holds strings goes as its text', () => {
+    const r = createBuiltinRegistry();
+    const iv = { oid: 99001, name: 'x', format: 1 as const, encode: () => { throw new InterfaceError('no'); }, decode: () => null, encodeText: () => '(lit)' };
+    r.set(iv);
+    assert.deepEqual(paramWith(r, { a: 'text' }, 99001), { format: 0, bytes: Buffer.from('(lit)') });
+    assert.throws(() => paramWith(r, { a: 1 }, 99001), ParameterError);
   });
 
   test('on error the writer is left as it was', () => {
     const w = new Writer(4);
     w.int32(99);
-    assert.throws(() => encodeParameter(w, [1, 2, 3, 4, 5, 2.5], Oid._int4, registry, 0), InterfaceError);
-    assert.throws(() => encodeParameter(w, 2 ** 40, Oid.int4, registry, 0), InterfaceError);
-    assert.throws(() => encodeParameter(w, [1n, undefined], Oid._interval, registry, 0), /array element \[1\] is undefined/);
+    assert.throws(() => encodeParameter(w, [1, 2, 3, 4, 5, 2.5], Oid._int4, registry, 0), ParameterError);
+    assert.throws(() => encodeParameter(w, 2 ** 40, Oid.int4, registry, 0), ParameterError);
+    assert.throws(() => encodeParameter(w, ['1', undefined], Oid._money, registry, 0), /element \[1\] is undefined/);
     assert.equal(w.length, 4);
   });
 

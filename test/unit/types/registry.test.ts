@@ -5,6 +5,7 @@ import { BUILTIN_CODECS } from '../../../src/types/builtins/index.js';
 import type { Codec } from '../../../src/types/codec.js';
 import { ARRAY_OID, ELEMENT_OID, Oid, TYPE_CATEGORY, TYPE_NAME } from '../../../src/types/oids.js';
 import { TypeRegistry, createBuiltinRegistry } from '../../../src/types/registry.js';
+import { decode as decodeHex } from './helpers.js';
 
 const fake = (oid: number, name = 'fake'): Codec<string> => ({
   oid,
@@ -28,15 +29,47 @@ describe('TypeRegistry', () => {
       assert.equal(r.get(arrayOid)?.name, `${name}[]`);
     }
     assert.equal(r.get(Oid.int2vector)?.name, 'int2vector');
-    assert.equal(r.get(Oid.interval), undefined);
-    assert.equal(r.has(Oid.interval), false);
     assert.equal(r.has(Oid.int4), true);
+    assert.equal(r.has(123456), false);
   });
 
-  test('every builtin codec has a distinct OID and format 1', () => {
+  test('every built-in type has a codec: binary where pgjet maps it, text format otherwise', () => {
+    const r = createBuiltinRegistry();
+    for (const [oid, name] of Object.entries(TYPE_NAME)) {
+      const c = r.get(Number(oid));
+      assert.ok(c, `no codec for ${name}`);
+      assert.equal(c.oid, Number(oid));
+    }
+    for (const name of ['interval', 'time', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'bit', 'varbit', 'point', 'line',
+      'lseg', 'box', 'path', 'polygon', 'circle', 'tid', 'pg_lsn', 'pg_snapshot', 'txid_snapshot', 'jsonpath', 'void', 'record',
+      'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange', 'int4multirange', 'datemultirange', 'refcursor'] as const) {
+      assert.equal(r.get(Oid[name])?.format, 1, name);
+    }
+    for (const name of ['money', 'tsvector', 'tsquery', 'regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator',
+      'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation', 'aclitem', 'pg_node_tree'] as const) {
+      assert.equal(r.get(Oid[name])?.format, 0, name);
+      const arrayOid = ARRAY_OID[Oid[name]];
+      if (arrayOid !== undefined) assert.equal(r.get(arrayOid)?.format, 0, `${name}[]`);
+    }
+    assert.equal(r.get(Oid._box)?.encodeText?.([{ high: { x: 1, y: 1 }, low: { x: 0, y: 0 } }, null]), '{"{\\"high\\":{\\"x\\":1,\\"y\\":1},\\"low\\":{\\"x\\":0,\\"y\\":0}}";NULL}');
+  });
+
+  test('every builtin codec has a distinct OID', () => {
     const oids = BUILTIN_CODECS.map((c) => c.oid);
     assert.equal(new Set(oids).size, oids.length);
-    assert.ok(BUILTIN_CODECS.every((c) => c.format === 1));
+  });
+
+  test('type options swap the mapping in the child only', () => {
+    const r = createBuiltinRegistry({ int8: 'number', timestamps: 'string', numericDecoder: (s) => Number(s), jsonParse: () => 'parsed' });
+    const plain = createBuiltinRegistry();
+    assert.equal(decodeHex(r.get(Oid.int8)!, '000000000000002a'), 42);
+    assert.equal(decodeHex(plain.get(Oid.int8)!, '000000000000002a'), 42n);
+    assert.deepEqual(decodeHex(r.get(Oid._int8)!, '0000000100000000000000140000000100000001000000080000000000000007'), [7]);
+    assert.equal(decodeHex(r.get(Oid.timestamptz)!, '0000000000000000'), '2000-01-01 00:00:00+00');
+    assert.equal(decodeHex(r.get(Oid.numeric)!, '0001000000000000' + '0007'), 7);
+    assert.equal(decodeHex(r.get(Oid.jsonb)!, '01' + Buffer.from('1').toString('hex')), 'parsed');
+    const range = decodeHex(r.get(Oid.int8range)!, '12' + '00000008' + '0000000000000005') as { lower: unknown };
+    assert.equal(range.lower, 5);
   });
 
   test('children are copy-on-write: a set never reaches the parent or a sibling', () => {

@@ -1,0 +1,42 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_CLIENTS, parseOptions } from '../lib/options.js';
+
+describe('parseOptions', () => {
+  test('defaults: every client, 3 rounds of 2 s after 1 s of warm-up', () => {
+    const o = parseOptions([]);
+    assert.notEqual(o, 'help');
+    if (o === 'help') return;
+    assert.deepEqual(o.clients, [...ALL_CLIENTS]);
+    assert.equal(o.durationMs, 2000);
+    assert.equal(o.rounds, 3);
+    assert.equal(o.warmupMs, 1000);
+    assert.equal(o.workloads, undefined);
+    assert.equal(o.install, true);
+  });
+
+  test('--long lengthens cells; explicit values win over it', () => {
+    const o = parseOptions(['--long', '--rounds=7']);
+    if (o === 'help') return assert.fail('help');
+    assert.equal(o.durationMs, 10_000);
+    assert.equal(o.rounds, 7);
+  });
+
+  test('lists, numbers and flags', () => {
+    const o = parseOptions(['--workloads=point, copy', '--clients=pgjet,asyncpg', '--duration=0.5', '--concurrency=4', '--no-install', '--dsn=postgres://u@h/d']);
+    if (o === 'help') return assert.fail('help');
+    assert.deepEqual(o.workloads, ['point', 'copy']);
+    assert.deepEqual(o.clients, ['pgjet', 'asyncpg']);
+    assert.equal(o.durationMs, 500);
+    assert.equal(o.concurrency, 4);
+    assert.equal(o.install, false);
+    assert.equal(o.dsn, 'postgres://u@h/d');
+  });
+
+  test('bad input is an error that names the option', () => {
+    assert.throws(() => parseOptions(['--duration=abc']), /--duration must be a number/);
+    assert.throws(() => parseOptions(['--clients=pgjet,mysql']), /unknown client "mysql"/);
+    assert.throws(() => parseOptions(['--bogus']), /Unknown option/);
+    assert.equal(parseOptions(['--help']), 'help');
+  });
+});
