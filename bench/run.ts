@@ -27,7 +27,7 @@ import type { WorkloadSpec } from './lib/workloads.js';
 /** The repository root (this file runs from dist/bench/). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const NODE_CLIENTS: ClientName[] = ['pgjet', 'node-postgres', 'postgres.js'];
+const NODE_CLIENTS: ClientName[] = ['pgjet', 'pgjet-alt', 'node-postgres', 'postgres.js'];
 
 /** A client able to run cells: a worker process or pgbench. */
 interface Runner {
@@ -100,7 +100,10 @@ async function makeRunners(opts: BenchOptions, server: BenchServer, pgTypeRows: 
         args.push('--cpu-prof', `--cpu-prof-dir=${resolve(opts.profileDir)}`);
       }
       args.push(join(ROOT, 'dist', 'bench', 'clients', 'worker.js'), name);
-      runners.push(workerRunner(new WorkerHost(name, process.execPath, args), server.dsn, info));
+      let env: NodeJS.ProcessEnv = process.env;
+      if (name === 'pgjet-alt') env = { ...process.env, PGJET_BENCH_MODULE: opts.pgjetAlt };
+      if (name === 'pgjet' && opts.pgjetNoPool) env = { ...process.env, PGJET_BENCH_POOL: 'off' };
+      runners.push(workerRunner(new WorkerHost(name, process.execPath, args, env), server.dsn, info));
     } else if (name === 'asyncpg') {
       const py = await findAsyncpg(apt, opts.install);
       if (!py.ok) {
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
     if (!known.some((w) => w.id === id)) throw new Error(`unknown workload ${JSON.stringify(id)}; known: ${known.map((w) => w.id).join(', ')}`);
   }
   const workloads = wanted ? known.filter((w) => wanted.includes(w.id)) : known;
-  const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length;
+  const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length || opts.pgjetAlt !== undefined || opts.pgjetNoPool;
   const outDir = resolve(opts.outDir ?? join(ROOT, 'bench', 'results', partial ? 'partial.tmp' : ''));
   const startedAt = new Date().toISOString();
   const loadStart = loadavg().map((x) => Number(x.toFixed(2)));

@@ -8,6 +8,7 @@
  * await conn.close();
  */
 export * from './connection/index.js';
+export * from './pool/index.js';
 export * from './errors/index.js';
 export type {
   ConnectOptions,
@@ -16,6 +17,9 @@ export type {
   TargetSessionAttrs,
   ChannelBinding,
   PasswordOption,
+  ProtocolVersionName,
+  SslNegotiation,
+  TlsProtocolVersion,
 } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';
 export type { Codec } from './types/codec.js';

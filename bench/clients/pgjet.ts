@@ -5,7 +5,7 @@
  * implemented yet" until then.
  */
 import { readFileSync } from 'node:fs';
-import * as pgjet from '../../src/index.js';
+import { pathToFileURL } from 'node:url';
 import type { Connection } from '../../src/index.js';
 import type { WorkloadSpec } from '../lib/workloads.js';
 import { makeRecords } from '../lib/workloads.js';
@@ -14,9 +14,12 @@ import { checkRows, randomId } from './adapter.js';
 
 type Row = Record<string, unknown>;
 
-/** The pool API (createPool, acquire(fn), close) as the pool work specifies it. */
+/** The pool as the pool work specifies it: createPool, acquire(fn), shortcuts, close. */
 interface PoolLike {
   acquire<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+  fetch?(sql: string, ...args: unknown[]): Promise<Row[]>;
+  executeMany?(sql: string, argsList: Iterable<readonly unknown[]>): Promise<void>;
+  copyRecordsToTable?: CopyRecords;
   close(): Promise<void>;
 }
 type CreatePool = (dsn: string, options: { minSize: number; maxSize: number }) => PoolLike | Promise<PoolLike>;
@@ -39,9 +42,13 @@ function method<T>(obj: object, name: string): T | undefined {
   return typeof f === 'function' ? (f.bind(obj) as T) : undefined;
 }
 
-function pgjetVersion(): string {
+/** The pgjet module: this checkout's build, or another one (dist/src/index.js) to compare with. */
+type Pgjet = typeof import('../../src/index.js');
+
+function pgjetVersion(entry: URL): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    // entry is <checkout>/dist/src/index.js
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', entry), 'utf8')) as { version?: string };
     return pkg.version ?? '?';
   } catch {
     return '?';
@@ -55,91 +62,86 @@ function resultRows(r: unknown): number {
   return r === null || r === undefined ? 0 : 1;
 }
 
-/** The pgjet adapter. */
-export async function createAdapter(dsn: string): Promise<ClientAdapter> {
-  const createPool = (pgjet as unknown as { createPool?: CreatePool }).createPool;
+/** The pgjet adapter; `modulePath` loads another build of pgjet instead of this checkout's. */
+export async function createAdapter(dsn: string, modulePath?: string): Promise<ClientAdapter> {
+  const entry = modulePath ? pathToFileURL(modulePath) : new URL('../../src/index.js', import.meta.url);
+  const pgjet = (await import(entry.href)) as Pgjet;
+  // PGJET_BENCH_POOL=off measures pgjet without its pool (one connection per worker).
+  const createPool = process.env['PGJET_BENCH_POOL'] === 'off' ? undefined : (pgjet as unknown as { createPool?: CreatePool }).createPool;
+  // Features are looked up on the class: a pool hands out guarded proxies that refuse use after release.
+  const proto = pgjet.Connection.prototype as unknown as Record<string, unknown>;
+  const has = (name: string) => typeof proto[name] === 'function';
   const pools = new Map<number, PoolLike>();
   const conns = new Map<number, Connection[]>();
 
-  async function withConn<T>(concurrency: number, w: number, fn: (c: Connection) => Promise<T>): Promise<T> {
-    const pool = pools.get(concurrency);
-    if (pool) return pool.acquire(fn);
-    return fn(conns.get(concurrency)![w]!);
-  }
-
-  async function ensure(concurrency: number): Promise<Connection> {
+  async function ensure(concurrency: number): Promise<void> {
     if (createPool) {
       if (!pools.has(concurrency)) pools.set(concurrency, await createPool(dsn, { minSize: concurrency, maxSize: concurrency }));
-      return pools.get(concurrency)!.acquire(async (c) => c);
+      return;
     }
     if (!conns.has(concurrency)) {
       const list: Connection[] = [];
       for (let i = 0; i < concurrency; i++) list.push(await pgjet.connect(dsn));
       conns.set(concurrency, list);
     }
-    return conns.get(concurrency)![0]!;
   }
 
-  const notes = [createPool ? 'pool: createPool' : 'pool: none yet, one dedicated connection per worker'];
+  /** Run fn on a connection: acquired from the pool for this call, or worker w's own. */
+  function withConn<T>(concurrency: number, w: number, fn: (c: Connection) => Promise<T>): Promise<T> {
+    const pool = pools.get(concurrency);
+    if (pool) return pool.acquire(fn);
+    return fn(conns.get(concurrency)![w]!);
+  }
+
+  const notes = [createPool ? 'pool: createPool, shortcuts (pool.fetch ...) where they exist' : 'pool: none, one dedicated connection per worker'];
+  if (modulePath) notes.push(`build: ${modulePath}`);
 
   async function plan(spec: WorkloadSpec, concurrency: number): Promise<CellPlan | NotImplemented> {
-    // A sample connection tells which features exist; a pool's connection is released at once.
-    const sample = await ensure(concurrency);
+    await ensure(concurrency);
+    const pool = pools.get(concurrency);
+    const via = pool ? 'pool.' : 'conn.';
     switch (spec.kind) {
       case 'query': {
         const { sql, maxId } = spec;
-        if (maxId !== undefined) {
-          return {
-            method: 'fetch (automatic prepared statement)',
-            op: (w) => withConn(concurrency, w, (c) => c.fetch(sql, randomId(maxId))).then((rows) => checkRows(spec, rows.length)),
-          };
-        }
+        const fetch: (w: number, args: unknown[]) => Promise<Row[]> =
+          pool?.fetch !== undefined ? (_w, args) => pool.fetch!(sql, ...args) : (w, args) => withConn(concurrency, w, (c) => c.fetch(sql, ...args));
+        const noArgs: unknown[] = [];
         return {
-          method: 'fetch (automatic prepared statement)',
-          op: (w) => withConn(concurrency, w, (c) => c.fetch(sql)).then((rows) => checkRows(spec, rows.length)),
+          method: `${via}fetch (automatic prepared statement)`,
+          op: (w) => fetch(w, maxId === undefined ? noArgs : [randomId(maxId)]).then((rows) => checkRows(spec, rows.length)),
         };
       }
       case 'insert-batch': {
         const records = makeRecords(spec.expectRows!, 1);
-        return {
-          method: 'executeMany (one flight, one Sync)',
-          op: (w) => withConn(concurrency, w, (c) => c.executeMany(spec.sql, records)).then(() => records.length),
-        };
+        const run: (w: number) => Promise<void> =
+          pool?.executeMany !== undefined ? () => pool.executeMany!(spec.sql, records) : (w) => withConn(concurrency, w, (c) => c.executeMany(spec.sql, records));
+        return { method: `${via}executeMany (one flight, one Sync)`, op: (w) => run(w).then(() => records.length) };
       }
       case 'copy': {
-        if (!method<CopyRecords>(sample, 'copyRecordsToTable')) return { notImplemented: 'copyRecordsToTable' };
+        if (!has('copyRecordsToTable')) return { notImplemented: 'copyRecordsToTable' };
         const records = makeRecords(spec.expectRows!, 1);
-        return {
-          method: 'copyRecordsToTable (binary COPY)',
-          op: (w) =>
-            withConn(concurrency, w, (c) => method<CopyRecords>(c, 'copyRecordsToTable')!(spec.table!, { records, columns: spec.columns! })).then(
-              () => records.length,
-            ),
-        };
+        const options = { records, columns: spec.columns! };
+        const run: (w: number) => Promise<unknown> =
+          pool?.copyRecordsToTable !== undefined
+            ? () => pool.copyRecordsToTable!(spec.table!, options)
+            : (w) => withConn(concurrency, w, (c) => method<CopyRecords>(c, 'copyRecordsToTable')!(spec.table!, options));
+        return { method: `${via}copyRecordsToTable (binary COPY)`, op: (w) => run(w).then(() => records.length) };
       }
       case 'cursor': {
-        if (!method<CursorFactory>(sample, 'cursor')) return { notImplemented: 'cursor' };
+        if (!has('cursor')) return { notImplemented: 'cursor' };
         const prefetch = spec.prefetch!;
         const stream = async (c: Connection): Promise<number> => {
           const cursor = method<CursorFactory>(c, 'cursor')!;
           let n = 0;
-          let it: AsyncIterable<Row>;
-          try {
-            it = cursor({ text: spec.sql, prefetch });
-          } catch {
-            // A cursor() that takes no options object: the default prefetch applies.
-            it = cursor(spec.sql);
-          }
-          for await (const _row of it) n++;
+          for await (const _row of cursor({ text: spec.sql, prefetch })) n++;
           return n;
         };
-        const tx = method<Transaction>(sample, 'transaction');
+        const tx = has('transaction');
         return {
-          method: `cursor, prefetch ${prefetch}${tx ? ', in transaction()' : ', in BEGIN/COMMIT'}`,
+          method: `cursor({ prefetch: ${prefetch} })${tx ? ' in transaction()' : ' in BEGIN/COMMIT'}${pool ? ', on pool.acquire(fn)' : ''}`,
           op: (w) =>
             withConn(concurrency, w, async (c) => {
-              const transaction = method<Transaction>(c, 'transaction');
-              if (transaction) return transaction(() => stream(c));
+              if (tx) return method<Transaction>(c, 'transaction')!(() => stream(c));
               await c.execute('BEGIN');
               try {
                 return await stream(c);
@@ -151,11 +153,11 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
       }
       case 'pipeline': {
         // conn.batch() builds an explicit batch: add queries, then run() sends them in one flight.
-        if (!method<BatchFactory>(sample, 'batch')) return { notImplemented: 'explicit batch API (conn.batch())' };
+        if (!has('batch')) return { notImplemented: 'explicit batch API (conn.batch())' };
         const n = spec.batch!;
         const maxId = spec.maxId!;
         return {
-          method: `conn.batch() with ${n} fetch() calls, run() (one flight)`,
+          method: `conn.batch() with ${n} fetch() calls, run() (one flight)${pool ? ', on pool.acquire(fn)' : ''}`,
           op: (w) =>
             withConn(concurrency, w, (c) => {
               const b = method<BatchFactory>(c, 'batch')!();
@@ -172,5 +174,5 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
     for (const list of conns.values()) for (const c of list) await c.close();
   }
 
-  return { version: pgjetVersion(), notes, plan, close };
+  return { version: pgjetVersion(entry), notes, plan, close };
 }

@@ -16,6 +16,9 @@ async function loadAdapter(client: string, dsn: string): Promise<ClientAdapter> 
   switch (client) {
     case 'pgjet':
       return (await import('./pgjet.js')).createAdapter(dsn);
+    case 'pgjet-alt':
+      // Another build of pgjet, named by the coordinator (--pgjet-alt).
+      return (await import('./pgjet.js')).createAdapter(dsn, process.env['PGJET_BENCH_MODULE']);
     case 'node-postgres':
       return (await import('./node-postgres.js')).createAdapter(dsn);
     case 'postgres.js':

@@ -1,10 +1,15 @@
 /** Command-line options of `npm run bench`. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** Every client the benchmark knows, in table order. */
 export const ALL_CLIENTS = ['pgjet', 'node-postgres', 'postgres.js', 'asyncpg', 'pgbench'] as const;
-/** A client name. */
-export type ClientName = (typeof ALL_CLIENTS)[number];
+/**
+ * A client name. 'pgjet-alt' is a second build of pgjet (--pgjet-alt), run
+ * beside the first to measure a change within one run.
+ */
+export type ClientName = (typeof ALL_CLIENTS)[number] | 'pgjet-alt';
 
 /** Resolved options. */
 export interface BenchOptions {
@@ -18,6 +23,10 @@ export interface BenchOptions {
   outDir: string | undefined;
   install: boolean;
   profileDir: string | undefined;
+  /** Run the primary pgjet client without its pool (one connection per worker). */
+  pgjetNoPool: boolean;
+  /** Entry module (dist/src/index.js) of another pgjet build to run as 'pgjet-alt'. */
+  pgjetAlt: string | undefined;
 }
 
 /** The help text. */
@@ -39,6 +48,11 @@ bench/results/latest.json and latest.svg.
                       or --clients, results go to bench/results/partial.tmp/ unless --out is given)
   --no-install        never run apt-get for missing peers (asyncpg, pgbench)
   --profile=DIR       run the pgjet worker under node --cpu-prof, profiles written to DIR
+  --pgjet-pool=off    run pgjet without its pool, one connection per worker (with
+                      --pgjet-alt=. this measures the pool's own cost in one run)
+  --pgjet-alt=PATH    also run another build of pgjet as client 'pgjet-alt', to measure a
+                      change in one run: PATH is its checkout (with dist/ built) or its
+                      dist/src/index.js
   --help              this text
 `;
 
@@ -58,6 +72,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       'no-install': { type: 'boolean' },
       profile: { type: 'string' },
+      'pgjet-alt': { type: 'string' },
+      'pgjet-pool': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,6 +91,16 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   for (const c of clients) {
     if (!(ALL_CLIENTS as readonly string[]).includes(c)) throw new Error(`unknown client ${JSON.stringify(c)}; known: ${ALL_CLIENTS.join(', ')}`);
   }
+  const poolOpt = values['pgjet-pool'];
+  if (poolOpt !== undefined && poolOpt !== 'on' && poolOpt !== 'off') throw new Error(`--pgjet-pool must be on or off, got ${JSON.stringify(poolOpt)}`);
+  let pgjetAlt: string | undefined;
+  if (values['pgjet-alt'] !== undefined) {
+    const given = resolve(values['pgjet-alt']);
+    pgjetAlt = given.endsWith('.js') ? given : join(given, 'dist', 'src', 'index.js');
+    if (!existsSync(pgjetAlt)) throw new Error(`--pgjet-alt: ${pgjetAlt} does not exist; build that checkout first (npm run build)`);
+    const at = clients.indexOf('pgjet');
+    clients.splice(at < 0 ? 0 : at + 1, 0, 'pgjet-alt');
+  }
   const concurrency = values.concurrency === undefined ? undefined : Math.floor(num('concurrency', values.concurrency, 10, 1));
   return {
     workloads: values.workloads?.split(',').map((s) => s.trim()).filter(Boolean),
@@ -87,5 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     outDir: values.out,
     install: values['no-install'] !== true,
     profileDir: values.profile,
+    pgjetAlt,
+    pgjetNoPool: poolOpt === 'off',
   };
 }

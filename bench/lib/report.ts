@@ -36,7 +36,7 @@ export interface WorkloadResult {
   concurrency: number;
   results: Partial<Record<ClientName, ClientWorkloadResult>>;
   /** pgjet's throughput divided by the best Node peer's, by asyncpg's, by pgbench's. */
-  ratios: { bestNode?: number; asyncpg?: number; pgbench?: number };
+  ratios: { bestNode?: number; asyncpg?: number; pgbench?: number; alt?: number };
 }
 
 /** A client as the run found it. */
@@ -99,6 +99,8 @@ export function summarize(w: WorkloadResult, median: (xs: number[]) => number, s
   if (a) w.ratios.asyncpg = pgjet / a;
   const b = w.results.pgbench?.throughput;
   if (b) w.ratios.pgbench = pgjet / b;
+  const alt = w.results['pgjet-alt']?.throughput;
+  if (alt) w.ratios.alt = pgjet / alt;
 }
 
 /** The targets, checked against this run. */
@@ -160,8 +162,9 @@ function table(header: string[], rows: string[][]): string {
 /** The Markdown report: throughput with ratios, latency, targets, methods, clients. */
 export function renderMarkdown(report: RunReport, clients: ClientName[]): string {
   const unitName = (w: WorkloadResult) => (w.unit === 'rows' ? 'rows/s' : 'queries/s');
+  const withAlt = clients.includes('pgjet-alt');
   const thr = table(
-    ['Workload', 'unit', 'workers', ...clients, 'pgjet ÷ best Node', 'pgjet ÷ asyncpg', 'pgjet ÷ pgbench'],
+    ['Workload', 'unit', 'workers', ...clients, 'pgjet ÷ best Node', 'pgjet ÷ asyncpg', 'pgjet ÷ pgbench', ...(withAlt ? ['pgjet ÷ pgjet-alt'] : [])],
     report.workloads.map((w) => [
       w.title,
       unitName(w),
@@ -174,6 +177,7 @@ export function renderMarkdown(report: RunReport, clients: ClientName[]): string
       ratio(w.ratios.bestNode),
       ratio(w.ratios.asyncpg),
       ratio(w.ratios.pgbench),
+      ...(withAlt ? [ratio(w.ratios.alt)] : []),
     ]),
   );
   const lat = table(
@@ -240,6 +244,7 @@ export function renderMarkdown(report: RunReport, clients: ClientName[]): string
 const COLORS: Record<ClientName, string> = {
   pgjet: '#e8590c',
   'node-postgres': '#1c7ed6',
+  'pgjet-alt': '#ffa94d',
   'postgres.js': '#2f9e44',
   asyncpg: '#7048e8',
   pgbench: '#868e96',

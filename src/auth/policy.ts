@@ -93,7 +93,7 @@ export class AuthPolicy {
   checkRequest(request: AuthRequest): void {
     if (this.#requested !== undefined) {
       throw new ProtocolError(
-        `the server at ${`${this.#o.target.host}:${this.#o.target.port}`} asked for ${DESCRIPTION[request]} after ${DESCRIPTION[this.#requested]} had begun; ` +
+        `the server at ${this.#o.target.host}:${this.#o.target.port} asked for ${DESCRIPTION[request]} after ${DESCRIPTION[this.#requested]} had begun; ` +
           'a PostgreSQL server asks once, so the connection is closed',
       );
     }

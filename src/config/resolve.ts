@@ -85,7 +85,9 @@ export async function resolveConfig(
   const user = nonEmpty(pick('user')) ?? osUserName(env);
   const database = nonEmpty(pick('database')) ?? user;
   const password = pick('password');
-  const sslrootcert = pick('sslrootcert');
+  // ssl: true means verify-full against the system's trusted roots (as
+  // asyncpg's ssl=True), unless a root certificate is named somewhere.
+  const sslrootcert = pick('sslrootcert') ?? (explicit.ssl === true ? 'system' : undefined);
   const sslmode: SslMode = pick('sslmode') ?? (sslrootcert === 'system' ? 'verify-full' : 'prefer');
   const sslnegotiation = pick('sslnegotiation') ?? 'postgres';
   if (sslnegotiation === 'direct' && (sslmode === 'disable' || sslmode === 'allow' || sslmode === 'prefer')) {
@@ -180,8 +182,6 @@ function applySslShorthand(o: ConnectOptions): ConnectionOptions | undefined {
     return ssl;
   }
   const mode: SslMode = ssl === true ? 'verify-full' : ssl === false ? 'disable' : ssl;
-  // ssl: true means verify-full against the system's trusted roots, as asyncpg's ssl=True.
-  if (ssl === true) o.sslrootcert ??= 'system';
   if (o.sslmode !== undefined && o.sslmode !== mode) {
     throw new InterfaceError(
       `Options ssl (${JSON.stringify(ssl)}, meaning sslmode ${mode}) and sslmode (${o.sslmode}) disagree; give only one.`,

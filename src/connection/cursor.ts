@@ -244,7 +244,9 @@ class CursorIterator<T> implements AsyncIterableIterator<T> {
       } catch (e) {
         this.finished = true;
         this.inflight = undefined;
-        this.portal.closed = true;
+        // A value a codec refused leaves the portal open on the server; after
+        // a server error the transaction is aborted and the Close is moot.
+        await this.portal.close().catch(() => undefined);
         throw e;
       }
       this.buffer = batch.rows;

@@ -45,13 +45,20 @@ export class Slot {
   }
 }
 
-/** The default reset: everything a session can carry over, in one simple-protocol script. */
-const RESET_SQL = 'CLOSE ALL; UNLISTEN *; RESET ALL; SELECT pg_catalog.pg_advisory_unlock_all()';
+/**
+ * The default reset: everything a session can carry over, in one
+ * simple-protocol script. RESET ALL leaves the role alone, hence SET
+ * SESSION AUTHORIZATION DEFAULT (allowed for any user: it only goes back
+ * to the user that logged in). Prepared statements stay: they are the
+ * connection's cache.
+ */
+const RESET_SQL =
+  'CLOSE ALL; UNLISTEN *; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; SELECT pg_catalog.pg_advisory_unlock_all()';
 
 /**
  * Put a session back as a fresh one would be, in one round trip: ROLLBACK
- * if a transaction is open, close portals, UNLISTEN *, RESET ALL, release
- * advisory locks. If a call still in flight left a transaction open, once more.
+ * if a transaction is open, close portals, UNLISTEN *, back to the login
+ * role, RESET ALL, release advisory locks. If a call still in flight left a transaction open, once more.
  */
 export async function defaultReset(conn: Connection): Promise<void> {
   try {

@@ -20,3 +20,5 @@ export { TcpProxy } from './proxy.js';
 export type { TcpProxyOptions } from './proxy.js';
 export { PgBouncer, findPgBouncer } from './pgbouncer.js';
 export type { PgBouncerOptions } from './pgbouncer.js';
+export { startStandby, promoteStandby, waitForReplay } from './standby.js';
+export type { StandbyOptions } from './standby.js';

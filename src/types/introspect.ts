@@ -270,6 +270,7 @@ export function buildCodecs(infos: ReadonlyMap<number, TypeInfo>, wanted: Iterab
       }
       case 'm': {
         const rangeInfo = infos.get(info.range);
+        if (rangeInfo !== undefined) build(rangeInfo.oid);
         const sub = rangeInfo === undefined ? undefined : build(rangeInfo.subtype);
         if (sub === undefined) return textFormatCodec(info.oid, name);
         return sub.format === 1 ? multirangeCodec(sub, info.oid, name) : textMultirangeCodec(sub, info.oid, name);

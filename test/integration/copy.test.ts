@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { AbortError, connect, InterfaceError, TimeoutError } from '../../src/index.js';
+import { AbortError, connect, ConnectionError, InterfaceError, TimeoutError } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
 import { runDocExample } from './docs-example.js';
 import { testDsn } from './harness.js';
@@ -319,6 +319,35 @@ describe('COPY', () => {
       assert.equal(await conn.fetchVal('SELECT 7'), 7);
       assert.equal(await count('copy_people WHERE id = 300'), 0);
       assert.equal(conn.isInTransaction(), false);
+    });
+
+    test('a connection lost in the middle of a COPY settles every call', async () => {
+      const victim = await connect(testDsn());
+      let sent = 0;
+      async function* endless(): AsyncGenerator<string> {
+        while (true) {
+          sent++;
+          if (sent === 50) await other.execute('SELECT pg_terminate_backend($1)', victim.getServerPid());
+          await new Promise((r) => setTimeout(r, 2));
+          yield 'x\n';
+        }
+      }
+      await victim.execute('CREATE TEMP TABLE lost (v text)');
+      const copying = victim.copyToTable('lost', { source: endless() });
+      const queued = victim.fetchVal('SELECT 1');
+      await assert.rejects(copying, (e) => e instanceof ConnectionError);
+      await assert.rejects(queued, (e) => e instanceof ConnectionError);
+      assert.equal(victim.isClosed(), true);
+
+      const victim2 = await connect(testDsn());
+      const out = victim2.copyFromQuery('SELECT g, pg_sleep(0.001) FROM generate_series(1, 100000) g', {
+        output: async () => {
+          await new Promise((r) => setTimeout(r, 5));
+        },
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      await other.execute('SELECT pg_terminate_backend($1)', victim2.getServerPid());
+      await assert.rejects(out, (e) => e instanceof ConnectionError);
     });
 
     test('COPY FROM STDIN through execute() is refused with a pointer to copyToTable', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connect, InterfaceError, ReadOnlySQLTransactionError, SerializationError } from '../../src/index.js';
+import { connect, ConnectionError, InterfaceError, ReadOnlySQLTransactionError, SerializationError } from '../../src/index.js';
 import type { Connection } from '../../src/index.js';
 import { runDocExample } from './docs-example.js';
 import { testDsn } from './harness.js';
@@ -231,6 +231,24 @@ describe('transactions', () => {
       /rolled back because a statement in it failed/,
     );
     assert.deepEqual(await ids(), []);
+  });
+
+  test('a connection lost inside a transaction rejects the block with the connection error', async () => {
+    const victim = await connect(testDsn());
+    const killer = await connect(testDsn());
+    try {
+      await assert.rejects(
+        victim.transaction(async () => {
+          await victim.execute('SELECT 1');
+          await killer.execute('SELECT pg_terminate_backend($1)', victim.getServerPid());
+          await victim.execute('SELECT pg_sleep(5)');
+        }),
+        (e) => e instanceof ConnectionError,
+      );
+      assert.equal(victim.txStack.open.length, 0);
+    } finally {
+      await killer.close();
+    }
   });
 
   test('bad options are InterfaceErrors naming the problem', () => {

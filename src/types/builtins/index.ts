@@ -5,7 +5,7 @@
  * multiranges and the array of each.
  */
 import type { Codec } from '../codec.js';
-import { ARRAY_OID, ELEMENT_OID, Oid, TYPE_NAME } from '../oids.js';
+import { ARRAY_OID, Oid, TYPE_NAME } from '../oids.js';
 import type { TypeOptions } from '../options.js';
 import { arrayCodec } from './array.js';
 import { bit, varbit } from './bits.js';
@@ -93,17 +93,18 @@ function scalarsFor(options: TypeOptions): Map<number, Codec> {
     byOid.set(Oid.timestamptz, timestamptzAsString);
   }
   // Every other built-in type reads as its text, without a catalog lookup.
+  const special = new Set<number>([Oid.record, Oid.int2vector, Oid.oidvector, ...RANGES.flatMap(([r, m]) => [r, m])]);
   for (const key of Object.keys(TYPE_NAME)) {
     const id = Number(key);
-    if (byOid.has(id) || isArrayType(id) || id === Oid.record || id === Oid.int2vector || id === Oid.oidvector) continue;
+    if (byOid.has(id) || isArrayType(id) || special.has(id)) continue;
     byOid.set(id, textFormatCodec(id, TYPE_NAME[id]!));
   }
   return byOid;
 }
 
-/** Whether a built-in OID is an array type (its name starts with '_'). */
+/** Whether a built-in OID is an array type (its name starts with '_'; _record has no ELEMENT_OID entry). */
 function isArrayType(id: number): boolean {
-  return ELEMENT_OID[id] !== undefined && (TYPE_NAME[id] ?? '').startsWith('_');
+  return (TYPE_NAME[id] ?? '').startsWith('_');
 }
 
 /** The array codec for `element`: binary when the element is binary, else a text-format array. */

@@ -85,6 +85,10 @@ describe('sslmode against the root certificate, as libpq', () => {
   test('ssl: true means verify-full with the system roots; an ssl object without ca may verify-full but not verify-ca', async () => {
     const t = await resolveConfig(undefined, { ssl: true }, env());
     assert.equal(t.sslVerify, 'full');
+    assert.equal(t.ssl?.ca, undefined, 'the system roots');
+    const ca = writeFile(dir, 'url-ca.pem', 'CA', 0o644);
+    const named = await resolveConfig(`postgres://h/d?sslrootcert=${ca}`, { ssl: true }, env());
+    assert.equal(String(named.ssl?.ca), 'CA', 'a root certificate named in the URL still counts');
     const o = await resolveConfig(undefined, { ssl: { servername: 'db' } }, env());
     assert.equal(o.sslVerify, 'full');
     await assert.rejects(resolveConfig(undefined, { ssl: {}, sslmode: 'verify-ca' }, env()), /verify-ca needs a root certificate/);

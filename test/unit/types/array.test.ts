@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { InterfaceError, ProtocolError } from '../../../src/errors/client.js';
-import { arrayCodec } from '../../../src/types/builtins/array.js';
+import { arrayCodec, lowerBoundsOf, withLowerBounds } from '../../../src/types/builtins/array.js';
 import { bool } from '../../../src/types/builtins/bool.js';
 import { bytea } from '../../../src/types/builtins/bytea.js';
 import { float8 } from '../../../src/types/builtins/float.js';
@@ -65,11 +65,31 @@ describe('arrays', () => {
     assert.deepEqual(roundTrip(registry.get(Oid._json)!, [[1], [2, 3]]), [[1], [2, 3]]);
   });
 
-  test('lower bounds other than 1 are dropped on decode; lowerBound sets them on encode', () => {
+  test('lower bounds other than 1 are kept out of sight and written back; lowerBound sets the default', () => {
     const lb0 = '00000001' + '00000000' + '00000017' + '00000002' + '00000000' + '0000000400000009' + '0000000400000008';
-    assert.deepEqual(decode(int4s, lb0), [9, 8]);
+    const v = decode(int4s, lb0);
+    assert.deepEqual(v, [9, 8]);
+    assert.deepEqual(lowerBoundsOf(v), [0]);
+    assert.equal(JSON.stringify(v), '[9,8]');
+    assert.equal(encodeHex(int4s, v), lb0);
+    assert.equal(lowerBoundsOf(decode(int4s, encode(int4s, [1]))), undefined);
+    const two = withLowerBounds([[1, 2], [3, 4]], [-2, 5]);
+    const back = roundTrip(int4s, two);
+    assert.deepEqual(back, [[1, 2], [3, 4]]);
+    assert.deepEqual(lowerBoundsOf(back), [-2, 5]);
+    assert.equal(int4s.encodeText!(two), '[-2:-1][5:6]={{"1","2"},{"3","4"}}');
+    assert.throws(() => encode(int4s, withLowerBounds([1], [0, 0])), /1 dimension\(s\) but withLowerBounds gave 2/);
+    assert.throws(() => encode(int4s, withLowerBounds([1, 2], [2147483647])), /largest array subscript/);
+    assert.throws(() => withLowerBounds([1], [1.5]), RangeError);
     const vec = arrayCodec(int2, Oid.int2vector, 'int2vector', { lowerBound: 0 });
     assert.equal(encodeHex(vec, [1]).slice(32, 40), '00000000');
+    assert.equal(lowerBoundsOf(roundTrip(vec, [1, 2])), undefined, 'the type default is not marked');
+  });
+
+  test('encodeText writes a literal with each element in its own text form', () => {
+    assert.equal(int4s.encodeText!([[1, null], [3, 4]]), '{{"1",NULL},{"3","4"}}');
+    assert.equal(texts.encodeText!(['a"b', 'c\\d', '']), '{"a\\"b","c\\\\d",""}');
+    assert.throws(() => int4s.encodeText!([1, undefined]), /element \[1\] is undefined/);
   });
 
   test('malformed server bytes are ProtocolErrors, not crashes or huge allocations', () => {
