@@ -86,6 +86,8 @@ function runNode(files, concurrency, env) {
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     `--test-reporter-destination=${tapFile}`,
+    // A hung test fails after this long instead of stalling the whole run.
+    `--test-timeout=${process.env.PGJET_TEST_TIMEOUT_MS ?? 180000}`,
   ];
   if (concurrency !== undefined) args.push(`--test-concurrency=${concurrency}`);
   args.push(...files);
