@@ -102,7 +102,7 @@ async function makeRunners(opts: BenchOptions, server: BenchServer, pgTypeRows: 
       args.push(join(ROOT, 'dist', 'bench', 'clients', 'worker.js'), name);
       let env: NodeJS.ProcessEnv = process.env;
       if (name === 'pgjet-alt') env = { ...process.env, PGJET_BENCH_MODULE: opts.pgjetAlt };
-      if (name === 'pgjet' && opts.pgjetNoPool) env = { ...process.env, PGJET_BENCH_POOL: 'off' };
+      if (name === 'pgjet' && opts.pgjetPool !== 'on') env = { ...process.env, PGJET_BENCH_POOL: opts.pgjetPool };
       runners.push(workerRunner(new WorkerHost(name, process.execPath, args, env), server.dsn, info));
     } else if (name === 'asyncpg') {
       const py = await findAsyncpg(apt, opts.install);
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     if (!known.some((w) => w.id === id)) throw new Error(`unknown workload ${JSON.stringify(id)}; known: ${known.map((w) => w.id).join(', ')}`);
   }
   const workloads = wanted ? known.filter((w) => wanted.includes(w.id)) : known;
-  const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length || opts.pgjetAlt !== undefined || opts.pgjetNoPool;
+  const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length || opts.pgjetAlt !== undefined || opts.pgjetPool !== 'on';
   const outDir = resolve(opts.outDir ?? join(ROOT, 'bench', 'results', partial ? 'partial.tmp' : ''));
   const startedAt = new Date().toISOString();
   const loadStart = loadavg().map((x) => Number(x.toFixed(2)));

@@ -24,3 +24,9 @@ export type {
 export { resolveConfig } from './config/resolve.js';
 export type { Codec } from './types/codec.js';
 export { TypeRegistry } from './types/registry.js';
+export { Interval, PreciseDate, Range, lowerBoundsOf, withLowerBounds } from './types/builtins/index.js';
+export type { Box, Circle, IntervalParts, Line, LineSegment, Path, PgArray, Point, Polygon, RangeBounds } from './types/builtins/index.js';
+export { OutdatedSchemaCacheError, ParameterError } from './types/errors.js';
+export type { Int8Mode, TimestampMode, TypeOptions } from './types/options.js';
+export type { BinaryTypeCodec, BuiltinTypeCodecOptions, TextTypeCodec, TypeCodecOptions } from './types/custom.js';
+export { TypeCache } from './connection/type-resolver.js';

@@ -22,7 +22,7 @@ interface PoolLike {
   copyRecordsToTable?: CopyRecords;
   close(): Promise<void>;
 }
-type CreatePool = (dsn: string, options: { minSize: number; maxSize: number }) => PoolLike | Promise<PoolLike>;
+type CreatePool = (dsn: string, options: { minSize: number; maxSize: number; reset?: false }) => PoolLike | Promise<PoolLike>;
 
 /** COPY of records: copyRecordsToTable(table, { records, columns }). */
 type CopyRecords = (table: string, options: { records: Iterable<readonly unknown[]>; columns?: string[] }) => Promise<unknown>;
@@ -66,8 +66,10 @@ function resultRows(r: unknown): number {
 export async function createAdapter(dsn: string, modulePath?: string): Promise<ClientAdapter> {
   const entry = modulePath ? pathToFileURL(modulePath) : new URL('../../src/index.js', import.meta.url);
   const pgjet = (await import(entry.href)) as Pgjet;
-  // PGJET_BENCH_POOL=off measures pgjet without its pool (one connection per worker).
-  const createPool = process.env['PGJET_BENCH_POOL'] === 'off' ? undefined : (pgjet as unknown as { createPool?: CreatePool }).createPool;
+  // PGJET_BENCH_POOL=off measures pgjet without its pool (one connection per worker),
+  // =noreset with the pool's reset on release turned off (reset: false).
+  const poolMode = process.env['PGJET_BENCH_POOL'] ?? 'on';
+  const createPool = poolMode === 'off' ? undefined : (pgjet as unknown as { createPool?: CreatePool }).createPool;
   // Features are looked up on the class: a pool hands out guarded proxies that refuse use after release.
   const proto = pgjet.Connection.prototype as unknown as Record<string, unknown>;
   const has = (name: string) => typeof proto[name] === 'function';
@@ -76,7 +78,10 @@ export async function createAdapter(dsn: string, modulePath?: string): Promise<C
 
   async function ensure(concurrency: number): Promise<void> {
     if (createPool) {
-      if (!pools.has(concurrency)) pools.set(concurrency, await createPool(dsn, { minSize: concurrency, maxSize: concurrency }));
+      if (!pools.has(concurrency)) {
+        const options = { minSize: concurrency, maxSize: concurrency, ...(poolMode === 'noreset' ? { reset: false as const } : {}) };
+        pools.set(concurrency, await createPool(dsn, options));
+      }
       return;
     }
     if (!conns.has(concurrency)) {
@@ -93,7 +98,11 @@ export async function createAdapter(dsn: string, modulePath?: string): Promise<C
     return fn(conns.get(concurrency)![w]!);
   }
 
-  const notes = [createPool ? 'pool: createPool, shortcuts (pool.fetch ...) where they exist' : 'pool: none, one dedicated connection per worker'];
+  const notes = [
+    createPool
+      ? `pool: createPool, shortcuts (pool.fetch ...) where they exist${poolMode === 'noreset' ? ', no reset on release' : ''}`
+      : 'pool: none, one dedicated connection per worker',
+  ];
   if (modulePath) notes.push(`build: ${modulePath}`);
 
   async function plan(spec: WorkloadSpec, concurrency: number): Promise<CellPlan | NotImplemented> {

@@ -23,8 +23,8 @@ export interface BenchOptions {
   outDir: string | undefined;
   install: boolean;
   profileDir: string | undefined;
-  /** Run the primary pgjet client without its pool (one connection per worker). */
-  pgjetNoPool: boolean;
+  /** How the primary pgjet client uses its pool: 'on' (default), 'off' (one connection per worker), 'noreset' (no reset on release). */
+  pgjetPool: 'on' | 'off' | 'noreset';
   /** Entry module (dist/src/index.js) of another pgjet build to run as 'pgjet-alt'. */
   pgjetAlt: string | undefined;
 }
@@ -48,8 +48,9 @@ bench/results/latest.json and latest.svg.
                       or --clients, results go to bench/results/partial.tmp/ unless --out is given)
   --no-install        never run apt-get for missing peers (asyncpg, pgbench)
   --profile=DIR       run the pgjet worker under node --cpu-prof, profiles written to DIR
-  --pgjet-pool=off    run pgjet without its pool, one connection per worker (with
-                      --pgjet-alt=. this measures the pool's own cost in one run)
+  --pgjet-pool=MODE   on (default), off (one connection per worker) or noreset (the pool
+                      with a no-op reset on release); with --pgjet-alt=. this measures
+                      the pool's own cost in one run
   --pgjet-alt=PATH    also run another build of pgjet as client 'pgjet-alt', to measure a
                       change in one run: PATH is its checkout (with dist/ built) or its
                       dist/src/index.js
@@ -92,7 +93,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     if (!(ALL_CLIENTS as readonly string[]).includes(c)) throw new Error(`unknown client ${JSON.stringify(c)}; known: ${ALL_CLIENTS.join(', ')}`);
   }
   const poolOpt = values['pgjet-pool'];
-  if (poolOpt !== undefined && poolOpt !== 'on' && poolOpt !== 'off') throw new Error(`--pgjet-pool must be on or off, got ${JSON.stringify(poolOpt)}`);
+  if (poolOpt !== undefined && poolOpt !== 'on' && poolOpt !== 'off' && poolOpt !== 'noreset') {
+    throw new Error(`--pgjet-pool must be on, off or noreset, got ${JSON.stringify(poolOpt)}`);
+  }
   let pgjetAlt: string | undefined;
   if (values['pgjet-alt'] !== undefined) {
     const given = resolve(values['pgjet-alt']);
@@ -114,6 +117,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     install: values['no-install'] !== true,
     profileDir: values.profile,
     pgjetAlt,
-    pgjetNoPool: poolOpt === 'off',
+    pgjetPool: poolOpt ?? 'on',
   };
 }

@@ -78,7 +78,7 @@ export interface ConnectOptions {
   /** Path of the password file. Default: PGPASSFILE, else ~/.pgpass. */
   passfile?: string;
   /**
-   * Shorthand for TLS. `true` means verify-full against Node's trusted root
+   * Shorthand for TLS. `true` means verify-full against the system's trusted root
    * certificates (like asyncpg), `false` means disable, a string is an
    * sslmode, and a `tls.ConnectionOptions` object means TLS with those options
    * (verify-full unless it sets `rejectUnauthorized: false`, then require;
@@ -89,7 +89,7 @@ export interface ConnectOptions {
   /** libpq's sslmode. Default: PGSSLMODE, else `prefer` (`verify-full` when sslrootcert is `system`). */
   sslmode?: SslMode;
   /**
-   * File of trusted root certificates (PEM), or `system` for Node's trusted
+   * File of trusted root certificates (PEM), or `system` for the system's trusted
    * roots (which implies verify-full). Default: ~/.postgresql/root.crt if it
    * exists; verify-ca and verify-full without any root certificate are refused,
    * as in libpq. When a root certificate is present, require (and prefer,

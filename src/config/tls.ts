@@ -6,7 +6,7 @@
  * Files, as libpq: sslrootcert (default ~/.postgresql/root.crt if present),
  * sslcert and sslkey (default ~/.postgresql/postgresql.crt and .key if the
  * certificate is present), sslcrl (default ~/.postgresql/root.crl if present)
- * and sslcrldir. `sslrootcert=system` means Node's trusted roots and demands
+ * and sslcrldir. `sslrootcert=system` means the system's trusted roots and demands
  * verify-full. As in libpq, verify-ca and verify-full without any root
  * certificate are refused rather than quietly trusting some default store;
  * the one exception is a caller's own `ssl` object without `ca`, which means
@@ -109,6 +109,31 @@ async function readCrlDirectory(dir: string): Promise<Buffer[]> {
   return out;
 }
 
+/** Where operating systems keep their bundle of trusted roots, most common first. */
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine, Arch
+  '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
+  '/etc/ssl/ca-bundle.pem', // openSUSE
+  '/etc/ssl/cert.pem', // macOS, BSD, Alpine
+];
+
+/**
+ * The operating system's trusted roots, as libpq's sslrootcert=system reads
+ * them through OpenSSL: SSL_CERT_FILE when set, else the system bundle.
+ * Undefined (Node's own bundled roots) where no bundle file exists, as on
+ * Windows.
+ */
+async function systemRoots(env: NodeJS.ProcessEnv): Promise<Buffer | undefined> {
+  const fromEnv = env['SSL_CERT_FILE'];
+  if (fromEnv !== undefined && fromEnv !== '') return readNamed(fromEnv, 'SSL_CERT_FILE');
+  if (process.platform === 'win32') return undefined;
+  for (const path of SYSTEM_BUNDLES) {
+    const bundle = await readDefault(path, 'system root certificate');
+    if (bundle !== undefined) return bundle;
+  }
+  return undefined;
+}
+
 /** Builds the base TLS options for a configuration, reading certificate files. */
 export async function buildTls(s: TlsSettings, env: NodeJS.ProcessEnv): Promise<TlsResult> {
   if (s.sslmode === 'disable') return { ssl: undefined, verify: 'none' };
@@ -120,6 +145,8 @@ export async function buildTls(s: TlsSettings, env: NodeJS.ProcessEnv): Promise<
     if (s.sslmode !== 'verify-full') {
       throw new InterfaceError(`sslmode "${s.sslmode}" may not be used with sslrootcert=system; use sslmode=verify-full.`);
     }
+    const roots = await systemRoots(env);
+    if (roots !== undefined) opts.ca = roots;
   } else {
     const ca =
       s.sslrootcert !== undefined

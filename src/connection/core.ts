@@ -74,6 +74,8 @@ export class ConnectionCore {
   private flushScheduled = false;
   /** While > 0 nothing is written: a cancel is in progress (see startCancel). */
   private holds = 0;
+  /** Messages the head request has received since the last ReadyForQuery. */
+  private headAnswers = 0;
   /** Terminate was sent: nothing more may be written. */
   private ended = false;
   private readonly pendingCancels = new Set<PendingRequest>();
@@ -113,6 +115,11 @@ export class ConnectionCore {
   /** Number of requests waiting for their ReadyForQuery. */
   get pending(): number {
     return this.queue.length - this.head;
+  }
+
+  /** The request whose answer comes next, if any (read-only: for batching decisions). */
+  get current(): PendingRequest | undefined {
+    return this.queue[this.head];
   }
 
   /**
@@ -284,6 +291,11 @@ export class ConnectionCore {
       case BackendCode.ReadyForQuery: {
         const req = this.queue[this.head];
         if (req === undefined) throw new ProtocolError('ReadyForQuery arrived with no request pending');
+        // Every request gets at least one answer (a ParseComplete, BindComplete,
+        // CommandComplete or ErrorResponse ...) before its ReadyForQuery; a bare
+        // one is an extra ReadyForQuery that would shift every answer by one.
+        if (this.headAnswers === 0) throw new ProtocolError('ReadyForQuery arrived before any answer to the pending request');
+        this.headAnswers = 0;
         this.queue[this.head++] = undefined;
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue.splice(0, this.head);
@@ -346,6 +358,7 @@ export class ConnectionCore {
           throw new ProtocolError(`unexpected message '${String.fromCharCode(type)}' from the server with no request pending`);
         }
         if (type === BackendCode.ErrorResponse) this.noteFatal(buf, start, end);
+        this.headAnswers++;
         req.onMessage(type, buf, start, end);
       }
     }

@@ -29,7 +29,7 @@ import { buildCodecs, dependencies, displayName, introspectionQuery, parseTypeIn
 import type { TypeInfo } from '../types/introspect.js';
 import type { TypeRegistry } from '../types/registry.js';
 import type { ConnectionCore } from './core.js';
-import { Settle } from './requests.js';
+import { PrepareRequest, Settle } from './requests.js';
 import type { PendingRequest } from './requests.js';
 import { serverErrorAt, unexpectedMessage } from './server-reply.js';
 import { parseServerVersion } from './server-version.js';
@@ -40,6 +40,8 @@ const JIT_OFF = "SELECT pg_catalog.set_config('pgjet.saved_jit', pg_catalog.curr
 const JIT_RESTORE = "SELECT pg_catalog.set_config('jit', pg_catalog.current_setting('pgjet.saved_jit'), true)";
 
 const textEncoder = new TextEncoder();
+/** A lookup waits at most this long (ms) for descriptions still arriving, in case one fails and never reports. */
+const MAX_WAIT_MS = 20;
 
 /**
  * Catalog answers by type OID. Shareable between the connections of a pool:
@@ -154,6 +156,10 @@ function writeStatement(w: Writer, sql: string, params: readonly (string | null)
 /** OIDs being looked up together, and who waits for them. */
 interface Batch {
   readonly oids: Set<number>;
+  /** When the batch was opened (ms). */
+  readonly opened: number;
+  /** Set once the lookup is sent. */
+  sent: boolean;
   readonly promise: Promise<void>;
   resolve(): void;
   reject(e: Error): void;
@@ -187,8 +193,24 @@ export class TypeResolver {
   constructor(
     private readonly core: ConnectionCore,
     readonly registry: TypeRegistry,
-    readonly cache: TypeCache = new TypeCache(),
-  ) {}
+    cache: TypeCache = new TypeCache(),
+  ) {
+    this.cache = cache;
+  }
+
+  /** Catalog answers this connection reads from and adds to. */
+  cache: TypeCache;
+
+  /**
+   * Share catalog answers with other connections to the same database (a
+   * pool calls this with one TypeCache for all its connections); what this
+   * connection learnt so far is added to it.
+   */
+  useCache(shared: TypeCache): void {
+    if (shared === this.cache) return;
+    shared.add(this.cache.view.values());
+    this.cache = shared;
+  }
 
   /**
    * Make sure every OID of a statement's parameters and columns has a codec.
@@ -196,6 +218,9 @@ export class TypeResolver {
    * otherwise a promise that settles once they do.
    */
   ensureDescribed(parameterOids: readonly number[], fields: readonly FieldDescription[] | null): Promise<void> | undefined {
+    // A lookup may be waiting for this description to arrive.
+    const open = this.open;
+    if (open !== undefined) setImmediate(() => this.flush(open));
     let missing: number[] | undefined;
     for (const oid of parameterOids) if (oid !== 0 && !this.registry.has(oid)) (missing ??= []).push(oid);
     if (fields !== null) for (const f of fields) if (f.dataTypeOid !== 0 && !this.registry.has(f.dataTypeOid)) (missing ??= []).push(f.dataTypeOid);
@@ -219,10 +244,9 @@ export class TypeResolver {
           resolve = res;
           reject = rej;
         });
-        const batch: Batch = { oids: new Set(), promise, resolve, reject };
+        const batch: Batch = { oids: new Set(), opened: Date.now(), sent: false, promise, resolve, reject };
         this.open = batch;
-        // Every statement described in this turn joins the one lookup.
-        queueMicrotask(() => this.flush(batch));
+        setImmediate(() => this.flush(batch));
       }
       this.open.oids.add(oid);
       this.inFlight.set(oid, this.open.promise);
@@ -232,7 +256,19 @@ export class TypeResolver {
     return waits.length === 1 ? waits[0]! : Promise.all(waits).then(() => undefined);
   }
 
+  /**
+   * Send a batch's lookup, unless the server is still answering another
+   * statement's description (pipelined prepares): that takes microseconds and
+   * may name more new types, so the lookup waits for it. Every description
+   * that arrives checks again; a timer covers one that fails instead.
+   */
   private flush(batch: Batch): void {
+    if (batch.sent) return;
+    if (this.core.current instanceof PrepareRequest && Date.now() - batch.opened < MAX_WAIT_MS) {
+      setTimeout(() => this.flush(batch), 2);
+      return;
+    }
+    batch.sent = true;
     if (this.open === batch) this.open = undefined;
     const oids = [...batch.oids];
     this.load(oids).then(

@@ -129,9 +129,23 @@ export abstract class PoolCore implements LeaseOwner {
 
   // ------------------------------------------------------------ reporting
 
+  /** Events from before anyone listened (the sizing check runs inside createPool), replayed to the first listener. */
+  private earlyEvents: PoolLogEvent[] | undefined = [];
+
   /** @internal */
   protected log(event: PoolLogEvent): void {
+    if (this.logListeners.size === 0) {
+      if (this.earlyEvents !== undefined && this.earlyEvents.length < 20) this.earlyEvents.push(event);
+      return;
+    }
     emitTo(this.logListeners, event, 'log');
+  }
+
+  /** @internal A log listener was added: hand it what happened before. */
+  protected replayEarlyEvents(): void {
+    const early = this.earlyEvents;
+    this.earlyEvents = undefined;
+    if (early !== undefined && early.length > 0) queueMicrotask(() => early.forEach((e) => this.log(e)));
   }
 
   /** @internal */

@@ -159,6 +159,11 @@ export class PoolListener {
     } catch (e) {
       sub.deactivate();
       this.forget(sub);
+      const conn = this.conn;
+      if (this.subs.size === 0 && conn !== undefined) {
+        this.conn = undefined;
+        await conn.close({ timeout: 1000 }).catch(() => undefined);
+      }
       throw e;
     }
     return sub;

@@ -264,6 +264,9 @@ export class Pool extends PoolCore {
    */
   listen(channel: string, handler: ListenHandler): Promise<ListenSubscription> {
     if (this.state !== 'open') return Promise.reject(this.closedError());
+    if (typeof channel !== 'string' || channel === '') {
+      return Promise.reject(new InterfaceError(`pool.listen(): the channel must be a non-empty string, got ${JSON.stringify(channel) ?? typeof channel}`));
+    }
     try {
       checkHandler(handler);
     } catch (e) {
@@ -281,16 +284,17 @@ export class Pool extends PoolCore {
 
   /**
    * Close gracefully: callers still waiting fail, idle connections close,
-   * connections in use close as they are released. With a timeout (ms),
-   * whatever is still open after it is terminated. Resolves when every
-   * connection is closed.
+   * connections in use close as they are released. Whatever is still open
+   * after `timeout` ms (default 30000; 0 waits as long as it takes) is
+   * terminated, so a connection never released cannot hang shutdown.
+   * Resolves when every connection is closed.
    */
   close(options?: { timeout?: number }): Promise<void> {
-    const timeout = options?.timeout;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      return Promise.reject(new InterfaceError('pool.close(): timeout must be a non-negative number of milliseconds'));
+    const timeout = options?.timeout ?? 30_000;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return Promise.reject(new InterfaceError('pool.close(): timeout must be a non-negative number of milliseconds (0 waits without limit)'));
     }
-    return this.shutdown(timeout);
+    return this.shutdown(timeout === 0 ? undefined : timeout);
   }
 
   /** Close at once: every connection is terminated, calls in progress fail, waiting callers fail. */
@@ -365,10 +369,15 @@ export class Pool extends PoolCore {
     };
   }
 
-  /** Receive the pool's log events: leaks, sizing warnings, lost connections, LISTEN reconnects, server notices. */
+  /**
+   * Receive the pool's log events: leaks, sizing warnings, lost connections,
+   * LISTEN reconnects, server notices. Events from before the first
+   * listener (such as the sizing warning of createPool) are handed to it.
+   */
   addLogListener(fn: PoolLogListener): void {
     if (typeof fn !== 'function') throw new InterfaceError('addLogListener(): the listener must be a function');
     this.logListeners.add(fn);
+    this.replayEarlyEvents();
   }
 
   /** Stop receiving log events. */

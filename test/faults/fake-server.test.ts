@@ -105,6 +105,35 @@ describe('a hostile or broken server', () => {
     }
   });
 
+  test('an extra ReadyForQuery while calls are pipelined is a ProtocolError, never a shifted answer', async () => {
+    const srv = await fakeServer((s) => {
+      let n = 0;
+      s.on('data', () => {
+        n++;
+        if (n === 1) {
+          s.write(bytes(
+            { type: 'AuthenticationOk' },
+            { type: 'BackendKeyData', processId: 1, secretKey: new Uint8Array([1, 2, 3, 4]) },
+            { type: 'ReadyForQuery', status: 'I' },
+          ));
+        } else {
+          // Two simple queries arrive together; answer the first, then lie with an extra ReadyForQuery.
+          s.write(bytes({ type: 'CommandComplete', tag: 'SELECT 1' }, { type: 'ReadyForQuery', status: 'I' }, { type: 'ReadyForQuery', status: 'I' }));
+        }
+      });
+    });
+    try {
+      const c = await connect({ ...opts(srv.port), sslmode: 'disable' });
+      const first = c.execute('SELECT 1');
+      const second = c.execute('SELECT 2');
+      assert.equal(await first, 'SELECT 1');
+      await assert.rejects(second, (e: unknown) => e instanceof ProtocolError || e instanceof ConnectionError);
+      assert.equal(c.isClosed(), true);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('several hosts: a refused one is skipped and the next is used', async () => {
     const srv = await fakeServer((s) =>
       s.once('data', () =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, createPool, InterfaceError, Pool, PoolTimeoutError, TimeoutError } from '../../src/index.js';
+import { AbortError, connect, createPool, InterfaceError, Pool, PoolTimeoutError, TimeoutError } from '../../src/index.js';
 import type { Connection, PoolLogEvent, PoolMetricEvent, PoolOptions } from '../../src/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
 import { testDsn, testOptions } from './harness.js';
@@ -112,6 +112,20 @@ describe('pool: creating, acquiring and releasing', () => {
     assert.deepEqual(order, [0, 1, 2, 3, 4]);
   });
 
+  test('an AbortSignal ends a wait without disturbing the callers behind it', async () => {
+    await using p = await pool({ minSize: 1, maxSize: 1 });
+    const held = await p.acquire();
+    const ac = new AbortController();
+    const aborted = p.acquire({ signal: ac.signal });
+    const next = p.acquire((c) => c.fetchVal('SELECT 9'));
+    ac.abort(new Error('user went away'));
+    await assert.rejects(aborted, (e: unknown) => e instanceof AbortError && /aborted while waiting/.test(e.message));
+    assert.equal(p.getStats().pending, 1);
+    await held.release();
+    assert.equal(await next, 9);
+    await assert.rejects(p.acquire({ signal: AbortSignal.abort() }), AbortError);
+  });
+
   test('a timeout is a PoolTimeoutError that explains the pool state', async () => {
     await using p = await pool({ minSize: 2, maxSize: 2, acquireTimeout: 150 });
     const a = await p.acquire();
@@ -186,7 +200,7 @@ describe('pool: the reset', () => {
       return c2.fetchRow<Record<string, unknown>>(
         "SELECT current_setting('search_path') AS sp, current_user::text AS who, " +
           "(SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks, " +
-          '(SELECT count(*)::int FROM pg_listening_channels()) AS chans, (SELECT count(*)::int FROM pg_cursors) AS cursors',
+          "(SELECT count(*)::int FROM pg_listening_channels()) AS chans, (SELECT count(*)::int FROM pg_cursors WHERE name <> '') AS cursors",
       );
     });
     assert.deepEqual(state, { sp: '"$user", public', who: testOptions().user, locks: 0, chans: 0, cursors: 0 });
@@ -238,7 +252,7 @@ describe('pool: the reset', () => {
     assert.equal(inits, 2);
     const first = await p.acquire((c) => c.fetchVal("SELECT current_setting('application_name')"));
     assert.equal(first, 'from_init');
-    await until(() => resets === 1, 'the reset ran');
+    await until(() => resets === 1 && p.getIdleSize() === 2, 'the reset ran');
     const conn = await p.acquire();
     assert.equal(await conn.fetchVal("SELECT current_setting('application_name')"), 'after_reset');
     await conn.release();
@@ -396,7 +410,7 @@ describe('pool: recycling, lifecycle and metrics', () => {
     await c.release();
   });
 
-  test('close() without timeout waits for a connection in use to be released', async () => {
+  test('close() waits for a connection in use to be released (up to its default timeout)', async () => {
     const p = await pool({ minSize: 1, maxSize: 1 });
     const c = await p.acquire();
     let closed = false;

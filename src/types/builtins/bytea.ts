@@ -7,8 +7,10 @@ import type { Writer } from '../../protocol/writer.js';
 
 /**
  * bytea <-> Buffer. Decoding copies: the read buffer is reused for the next
- * message. Encoding takes a Buffer or Uint8Array, any other typed array or
- * DataView (its bytes as laid out in memory), or an ArrayBuffer.
+ * message (a small value's Buffer may share a pooled ArrayBuffer, as any
+ * Buffer.allocUnsafe does: use the Buffer, not its .buffer). Encoding takes
+ * a Buffer or Uint8Array, any other typed array or DataView (its bytes as
+ * laid out in memory), or an ArrayBuffer.
  */
 export const bytea: Codec<Buffer> = {
   oid: Oid.bytea,
@@ -21,6 +23,10 @@ export const bytea: Codec<Buffer> = {
     else throw encodeError('bytea', 'a Buffer, Uint8Array (or other typed array) or ArrayBuffer', value);
   },
   decode(buf: Uint8Array, start: number, end: number): Buffer {
-    return Buffer.copyBytesFrom(buf, start, end - start);
+    // allocUnsafe takes small buffers from Node's pool (about 4x faster than
+    // copyBytesFrom's own ArrayBuffer per value); every byte is overwritten.
+    const out = Buffer.allocUnsafe(end - start);
+    out.set(buf.subarray(start, end));
+    return out;
   },
 };

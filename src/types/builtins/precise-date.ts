@@ -32,14 +32,11 @@ export class PreciseDate extends Date {
    * @throws RangeError when microseconds is not an integer from 0 to 999.
    */
   constructor(value: number | string | Date, microseconds?: number) {
-    super(value instanceof Date ? value.getTime() : value);
-    let us = microseconds;
-    if (us === undefined) {
-      if (value instanceof PreciseDate) us = value.microseconds;
-      else if (typeof value === 'string') us = fractionMicroseconds(value);
-      else us = 0;
-    }
-    if (!Number.isInteger(us) || us < 0 || us > 999) {
+    // The number case first: it is the one every decoded timestamp takes.
+    super(typeof value === 'number' ? value : value instanceof Date ? value.getTime() : value);
+    const us =
+      microseconds ?? (value instanceof PreciseDate ? value.microseconds : typeof value === 'string' ? fractionMicroseconds(value) : 0);
+    if (!(us >= 0 && us <= 999 && Math.floor(us) === us)) {
       throw new RangeError(`PreciseDate microseconds must be an integer from 0 to 999, got ${String(us)}`);
     }
     this.microseconds = us;

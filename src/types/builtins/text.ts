@@ -2,6 +2,7 @@
  * The character types: text, varchar, bpchar, name, xml, unknown (binary is
  * the UTF-8 bytes, as client_encoding is UTF8) and the one-byte "char".
  */
+import { Buffer } from 'node:buffer';
 import type { Codec } from '../codec.js';
 import { encodeError, sizeError } from '../codec.js';
 import { Oid } from '../oids.js';
@@ -11,9 +12,17 @@ import { toText } from '../text.js';
 // ignoreBOM keeps a leading U+FEFF: it is part of the stored value.
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /**
+ * Buffer's own UTF-8 slice works on any Uint8Array without the view that
+ * TextDecoder needs (subarray), about twice as fast per value; it keeps a BOM
+ * and replaces invalid bytes exactly as the TextDecoder above does. The
+ * TextDecoder stays as the fallback should a Node release drop the method.
+ */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
+const sliceUtf8: (buf: Uint8Array, start: number, end: number) => string =
+  typeof utf8Slice === 'function' ? (buf, start, end) => utf8Slice.call(buf, start, end) : (buf, start, end) => utf8.decode(buf.subarray(start, end));
+/**
  * Up to this many bytes, building the string one char code at a time beats
- * TextDecoder (measured on Node 20: ~4x at 8 bytes, even at ~14); past it the
- * native decoder wins.
+ * the native decoders (measured on Node 20: ~4x at 8 bytes, even at ~14).
  */
 const SHORT_ASCII = 12;
 
@@ -23,12 +32,12 @@ export function decodeUtf8(buf: Uint8Array, start: number, end: number): string 
     let out = '';
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
-      if (c > 0x7f) return utf8.decode(buf.subarray(start, end));
+      if (c > 0x7f) return sliceUtf8(buf, start, end);
       out += String.fromCharCode(c);
     }
     return out;
   }
-  return utf8.decode(buf.subarray(start, end));
+  return sliceUtf8(buf, start, end);
 }
 
 /**

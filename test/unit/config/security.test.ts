@@ -85,7 +85,9 @@ describe('sslmode against the root certificate, as libpq', () => {
   test('ssl: true means verify-full with the system roots; an ssl object without ca may verify-full but not verify-ca', async () => {
     const t = await resolveConfig(undefined, { ssl: true }, env());
     assert.equal(t.sslVerify, 'full');
-    assert.equal(t.ssl?.ca, undefined, 'the system roots');
+    const bundle = writeFile(dir, 'system-bundle.pem', 'SYSTEM ROOTS', 0o644);
+    const sys = await resolveConfig(undefined, { ssl: true }, { ...env(), SSL_CERT_FILE: bundle });
+    assert.equal(String(sys.ssl?.ca), 'SYSTEM ROOTS', 'sslrootcert=system reads the OS store, SSL_CERT_FILE first, as OpenSSL');
     const ca = writeFile(dir, 'url-ca.pem', 'CA', 0o644);
     const named = await resolveConfig(`postgres://h/d?sslrootcert=${ca}`, { ssl: true }, env());
     assert.equal(String(named.ssl?.ca), 'CA', 'a root certificate named in the URL still counts');

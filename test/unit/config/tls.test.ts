@@ -21,12 +21,11 @@ function homeWith(name: string, files: Record<string, [string, number]>): string
 }
 
 describe('TLS settings', () => {
-  test('ssl: true is verify-full against Node trusted roots', async () => {
+  test('ssl: true is verify-full against the system trusted roots', async () => {
     const c = await resolveConfig(undefined, { ssl: true }, cleanEnv(join(dir, 'nohome')));
     assert.equal(c.sslmode, 'verify-full');
     assert.equal(c.sslVerify, 'full');
     assert.equal(c.ssl?.rejectUnauthorized, true);
-    assert.equal(c.ssl?.ca, undefined);
     assert.equal(c.ssl?.minVersion, 'TLSv1.2');
     assert.deepEqual(c.ssl?.ALPNProtocols, ['postgresql']);
   });

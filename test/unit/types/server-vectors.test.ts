@@ -176,7 +176,10 @@ describe('codecs against a real server', () => {
   test('every builtin scalar codec has server vectors', () => {
     const covered = new Set(SERVER_VECTORS.map((v) => v.type));
     for (const name of ['bool', 'int2', 'int4', 'int8', 'oid', 'xid', 'cid', 'xid8', 'float4', 'float8', 'numeric',
-      'text', 'varchar', 'bpchar', 'name', '"char"', 'bytea', 'uuid', 'json', 'jsonb', 'date', 'timestamp', 'timestamptz']) {
+      'text', 'varchar', 'bpchar', 'name', '"char"', 'bytea', 'uuid', 'json', 'jsonb', 'date', 'timestamp', 'timestamptz',
+      'time', 'timetz', 'interval', 'inet', 'cidr', 'macaddr', 'macaddr8', 'bit', 'varbit', 'point', 'line', 'lseg', 'box', 'path',
+      'polygon', 'circle', 'tid', 'pg_lsn', 'pg_snapshot', 'txid_snapshot', 'jsonpath', 'int4range', 'int8range', 'numrange',
+      'daterange', 'tsrange', 'tstzrange', 'int4multirange', 'datemultirange']) {
       assert.ok(covered.has(name), `no server vector for ${name}`);
     }
   });
