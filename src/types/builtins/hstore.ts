@@ -53,21 +53,23 @@ export function hstoreCodec(oid: number, name = 'hstore'): Codec<Record<string, 
       if (n < 0 || n * 8 > end - start - 4) throw new ProtocolError(`${name} value from the server claims ${n} pairs in ${end - start - 4} bytes`);
       const out: Record<string, string | null> = {};
       let p = start + 4;
-      const field = (allowNull: boolean): string | null => {
-        if (end - p < 4) throw new ProtocolError(`${name} value from the server ends inside a length`);
-        const len = readInt32(buf, p);
-        p += 4;
-        if (len === -1 && allowNull) return null;
-        if (len < 0 || len > end - p) throw new ProtocolError(`${name} value from the server has a string of length ${len} with ${end - p} bytes left`);
-        const s = decodeUtf8(buf, p, p + len);
-        p += len;
-        return s;
-      };
       for (let i = 0; i < n; i++) {
-        const k = field(false)!;
-        const v = field(true);
-        if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-        else out[k] = v;
+        let key = '';
+        let value: string | null = null;
+        // Field 0 is the key (never NULL), field 1 the value.
+        for (let f = 0; f < 2; f++) {
+          if (end - p < 4) throw new ProtocolError(`${name} value from the server ends inside a length`);
+          const len = readInt32(buf, p);
+          p += 4;
+          if (len === -1 && f === 1) continue;
+          if (len < 0 || len > end - p) throw new ProtocolError(`${name} value from the server has a string of length ${len} with ${end - p} bytes left`);
+          const s = decodeUtf8(buf, p, p + len);
+          p += len;
+          if (f === 0) key = s;
+          else value = s;
+        }
+        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        else out[key] = value;
       }
       if (p !== end) throw new ProtocolError(`${name} value from the server has ${end - p} bytes after its last pair`);
       return out;

@@ -162,17 +162,20 @@ function decodeRange<T>(name: string, subtype: Codec<T>, buf: Uint8Array, start:
     return Range.empty();
   }
   let pos = start + 1;
-  const bound = (): T => {
+  let lower: T | null = null;
+  let upper: T | null = null;
+  // Bound 0 is the lower, bound 1 the upper; each is present unless its side is unbounded.
+  for (let side = 0; side < 2; side++) {
+    if (flags & (side === 0 ? LB_INF : UB_INF)) continue;
     if (end - pos < 4) throw new ProtocolError(`${name} value from the server ends inside a bound's length`);
     const len = readInt32(buf, pos);
     pos += 4;
     if (len < 0 || len > end - pos) throw new ProtocolError(`${name} value from the server has a bound of length ${len} with ${end - pos} bytes left`);
     const v = subtype.decode(buf, pos, pos + len);
     pos += len;
-    return v;
-  };
-  const lower = flags & LB_INF ? null : bound();
-  const upper = flags & UB_INF ? null : bound();
+    if (side === 0) lower = v;
+    else upper = v;
+  }
   if (pos !== end) throw new ProtocolError(`${name} value from the server has ${end - pos} bytes after its bounds`);
   return new Range(lower, upper, BOUNDS[((flags & LB_INC) >> 1) | ((flags & UB_INC) >> 1)]!);
 }
