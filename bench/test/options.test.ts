@@ -40,3 +40,20 @@ describe('parseOptions', () => {
     assert.equal(parseOptions(['--help']), 'help');
   });
 });
+
+describe('comparing two builds of pgjet', () => {
+  test('--pgjet-alt adds the pgjet-alt client after pgjet and needs a built entry module', () => {
+    const o = parseOptions(['--clients=pgjet,asyncpg', `--pgjet-alt=${process.cwd()}`]);
+    if (o === 'help') return assert.fail('help');
+    assert.deepEqual(o.clients, ['pgjet', 'pgjet-alt', 'asyncpg']);
+    assert.ok(o.pgjetAlt?.endsWith('/dist/src/index.js'));
+    assert.throws(() => parseOptions(['--pgjet-alt=/nonexistent/checkout']), /does not exist; build that checkout first/);
+  });
+
+  test('--pgjet-pool takes on, off or noreset', () => {
+    const o = parseOptions(['--pgjet-pool=noreset']);
+    if (o === 'help') return assert.fail('help');
+    assert.equal(o.pgjetPool, 'noreset');
+    assert.throws(() => parseOptions(['--pgjet-pool=maybe']), /--pgjet-pool must be on, off or noreset/);
+  });
+});
