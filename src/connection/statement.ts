@@ -18,9 +18,6 @@ const textColumnCodec = {
 
 type ColumnDecoder = Pick<Codec, 'decode'>;
 
-/** Names that must not be assigned with `row[name] = v`: it would touch the prototype. */
-const UNSAFE_KEYS = new Set(['__proto__']);
-
 /** A server-side prepared statement and how to read its rows. */
 export class StatementInfo {
   /** Set when the statement was closed on the server; users must prepare again. */
@@ -29,7 +26,8 @@ export class StatementInfo {
   readonly resultFormats: FormatCode[];
   readonly names: string[];
   private readonly decoders: ColumnDecoder[];
-  private readonly unsafeNames: boolean;
+  /** A row with every column set to null: each decoded row starts as a copy. */
+  private readonly template: Record<string, unknown>;
 
   /** When it was prepared (ms since the epoch), for maxCachedStatementLifetime. */
   readonly createdAt = Date.now();
@@ -58,7 +56,9 @@ export class StatementInfo {
         this.decoders.push(codec && codec.format === 0 ? codec : textColumnCodec);
       }
     }
-    this.unsafeNames = this.names.some((n) => UNSAFE_KEYS.has(n));
+    // Built as data (JSON), never as code from column names; JSON.parse makes
+    // "__proto__" an ordinary own key.
+    this.template = JSON.parse(JSON.stringify(Object.fromEntries(this.names.map((n) => [n, null])))) as Record<string, unknown>;
   }
 
   /** True when `fields` (from a fresh RowDescription) has the same column types as this statement. */
@@ -79,7 +79,11 @@ export class StatementInfo {
       throw new ProtocolError(`DataRow has a column count that does not match RowDescription (${n} expected)`);
     }
     let p = start + 2;
-    const row: Record<string, unknown> = {};
+    // Copying a template gives every row the same shape at once, far cheaper
+    // than growing an empty object key by key. Because the template's keys
+    // (even "__proto__") are own data properties, the stores below only
+    // ever overwrite them and never reach Object.prototype.
+    const row: Record<string, unknown> = { ...this.template };
     for (let i = 0; i < n; i++) {
       if (p + 4 > end) throw new ProtocolError('DataRow truncated before a column length');
       const len = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
@@ -92,11 +96,7 @@ export class StatementInfo {
       } else if (len !== -1) {
         throw new ProtocolError(`DataRow column ${i} has an invalid length ${len}`);
       }
-      if (this.unsafeNames && UNSAFE_KEYS.has(this.names[i]!)) {
-        Object.defineProperty(row, this.names[i]!, { value: v, enumerable: true, writable: true, configurable: true });
-      } else {
-        row[this.names[i]!] = v;
-      }
+      row[this.names[i]!] = v;
     }
     if (p !== end) throw new ProtocolError(`DataRow has ${end - p} trailing byte(s)`);
     return row;
