@@ -415,6 +415,16 @@ export class Connection {
     return this.statements.stats();
   }
 
+  /**
+   * Forget every cached prepared statement (each is closed on the server
+   * with the next call), so the next run of each is prepared afresh. A pool
+   * calls this on all its connections when one of them found a cached
+   * statement invalidated by a schema change.
+   */
+  clearStatementCache(): void {
+    this.statements.forgetAll();
+  }
+
   /** Receive the server's NOTICE/WARNING/INFO messages. They are never printed. */
   addLogListener(fn: LogListener): void {
     this.logListeners.add(fn);

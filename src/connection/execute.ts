@@ -100,6 +100,11 @@ export function sendBatch(
 
 /** Attach the SQL to a client-side error raised while writing a request. */
 export function withSql(e: unknown, sql: string): Error {
+  // A client-side DataError (a parameter that cannot be encoded) names the query like a server error does.
+  if (e instanceof PostgresError && e.query === undefined) {
+    Object.defineProperty(e, 'query', { value: sql, enumerable: true, configurable: true, writable: false });
+    return e;
+  }
   if (e instanceof Error) {
     if (e instanceof InterfaceError && !e.message.includes(' in query: ')) {
       e.message = `${e.message} in query: ${sql.length > 200 ? sql.slice(0, 200) + '…' : sql}`;

@@ -34,6 +34,10 @@ export class Slot {
   leasedAt = 0;
   queries = 0;
   lease: Lease | undefined = undefined;
+  /** The connection's statement invalidation count when last looked at. */
+  invalidations = 0;
+  /** Another connection found a statement invalidated by a schema change: forget this one's cache once idle. */
+  staleStatements = false;
   /** Bound methods handed out by leases, made once per connection. */
   readonly bound = new Map<PropertyKey, Method>();
   constructor(
@@ -305,6 +309,7 @@ export abstract class PoolCore implements LeaseOwner {
   }
 
   private makeIdle(s: Slot): void {
+    if (s.staleStatements) this.clearStatements(s);
     s.state = 'idle';
     s.lease = undefined;
     s.idleSince = performance.now();
@@ -505,6 +510,7 @@ export abstract class PoolCore implements LeaseOwner {
       .then(() => {
         if (s.conn.isClosed()) throw new InterfaceError('the connection closed during the reset');
         if (s.conn.isInTransaction()) throw new InterfaceError('the reset left the connection inside a transaction');
+        this.noteInvalidations(s);
         if (this.state === 'open') this.makeIdle(s);
         else void this.retire(s);
       })
@@ -513,6 +519,30 @@ export abstract class PoolCore implements LeaseOwner {
         this.log({ kind: 'connection-lost', level: 'warning', message: `a released connection could not be reset and was closed: ${errorText(e)}`, error: asError(e) });
         this.pump();
       });
+  }
+
+  /**
+   * A schema change invalidated a cached statement on this connection (it
+   * forgot it and, outside a transaction, retried): the other connections
+   * most likely hold the same stale statement, so they forget their caches
+   * too, at once when idle, else once they are back. Inside a transaction
+   * the next caller would otherwise meet the error again on each connection.
+   */
+  private noteInvalidations(s: Slot): void {
+    const n = s.conn.getStatementCacheStats().invalidations;
+    if (n === s.invalidations) return;
+    s.invalidations = n;
+    for (const other of this.slots.values()) {
+      if (other === s) continue;
+      if (other.state === 'idle' || other.state === 'checking') this.clearStatements(other);
+      else other.staleStatements = true;
+    }
+  }
+
+  private clearStatements(s: Slot): void {
+    s.staleStatements = false;
+    s.conn.clearStatementCache();
+    s.invalidations = s.conn.getStatementCacheStats().invalidations;
   }
 
   private reset(s: Slot, after: Promise<unknown> | undefined): Promise<void> {
