@@ -11,7 +11,7 @@
  * to do with the connection.
  */
 import { performance } from 'node:perf_hooks';
-import { AbortError, InterfaceError, TimeoutError } from '../errors/client.js';
+import { AbortError, InterfaceError } from '../errors/client.js';
 import { PostgresError } from '../errors/postgres-error.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { connectWithConfig } from '../connection/connect.js';
@@ -22,57 +22,9 @@ import type { PoolLogEvent, PoolLogListener, PoolMetricEvent, PoolMetricName, Po
 import type { Lease, LeaseOwner, ReleaseMode } from './lease.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { capacityWarning, serverCapacity } from './sizing.js';
+import { bounded, defaultReset } from './reset.js';
+import { Slot } from './slot.js';
 import { Waiter, WaiterQueue } from './waiters.js';
-
-/** A function property of a Connection. */
-type Method = (...args: unknown[]) => unknown;
-
-/** One pooled connection and what the pool knows about it. */
-export class Slot {
-  state: 'idle' | 'checking' | 'leased' | 'resetting' = 'idle';
-  idleSince: number;
-  leasedAt = 0;
-  queries = 0;
-  lease: Lease | undefined = undefined;
-  /** The connection's statement invalidation count when last looked at. */
-  invalidations = 0;
-  /** Another connection found a statement invalidated by a schema change: forget this one's cache once idle. */
-  staleStatements = false;
-  /** Bound methods handed out by leases, made once per connection. */
-  readonly bound = new Map<PropertyKey, Method>();
-  constructor(
-    readonly conn: Connection,
-    readonly expiresAt: number,
-    readonly generation: number,
-  ) {
-    this.idleSince = performance.now();
-  }
-}
-
-/**
- * The default reset: everything a session can carry over, in one
- * simple-protocol script. RESET ALL leaves the role alone, hence SET
- * SESSION AUTHORIZATION DEFAULT (allowed for any user: it only goes back
- * to the user that logged in). Prepared statements stay: they are the
- * connection's cache.
- */
-const RESET_SQL =
-  'CLOSE ALL; UNLISTEN *; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; SELECT pg_catalog.pg_advisory_unlock_all()';
-
-/**
- * Put a session back as a fresh one would be, in one round trip: ROLLBACK
- * if a transaction is open, close portals, UNLISTEN *, back to the login
- * role, RESET ALL, release advisory locks. If a call still in flight left a transaction open, once more.
- */
-export async function defaultReset(conn: Connection): Promise<void> {
-  try {
-    await conn.execute(conn.isInTransaction() ? `ROLLBACK; ${RESET_SQL}` : RESET_SQL);
-  } catch (e) {
-    // A call still in flight failed inside a transaction: the script met an aborted transaction.
-    if (!conn.isInTransaction()) throw e;
-  }
-  if (conn.isInTransaction()) await conn.execute(`ROLLBACK; ${RESET_SQL}`);
-}
 
 /** Server errors that say "not now" rather than "never": retried with backoff while callers wait. */
 function isTransient(e: unknown): boolean {
@@ -282,7 +234,7 @@ export abstract class PoolCore implements LeaseOwner {
       return;
     }
     s.state = 'checking';
-    this.bounded(s.conn.execute('SELECT 1'), this.opts.pingTimeout, s.conn, 'the health check (SELECT 1) of an idle connection').then(
+    bounded(s.conn.execute('SELECT 1'), this.opts.pingTimeout, s.conn, 'the health check (SELECT 1) of an idle connection').then(
       () => {
         if (w.done) this.makeIdle(s);
         else this.lend(s, w.since, w);
@@ -551,33 +503,12 @@ export abstract class PoolCore implements LeaseOwner {
     const conn = s.conn;
     const run = hook === undefined ? defaultReset(conn) : Promise.resolve().then(() => hook(conn, () => defaultReset(conn)));
     const limit = this.opts.resetTimeout;
-    if (after === undefined) return this.bounded(run, limit, conn, 'the reset of a released connection');
+    if (after === undefined) return bounded(run, limit, conn, 'the reset of a released connection');
     run.catch(noop);
     return after.then(
-      () => this.bounded(run, limit, conn, 'the reset of a released connection'),
-      () => this.bounded(run, limit, conn, 'the reset of a released connection'),
+      () => bounded(run, limit, conn, 'the reset of a released connection'),
+      () => bounded(run, limit, conn, 'the reset of a released connection'),
     );
-  }
-
-  /** `p`, or a TimeoutError after `ms` (0 = no limit), which also ends the connection. */
-  private bounded<T>(p: Promise<T>, ms: number, conn: Connection, what: string): Promise<T> {
-    if (ms === 0) return p;
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => {
-        conn.terminate();
-        reject(new TimeoutError(`${what} did not finish within ${ms} ms; the connection was closed`));
-      }, ms);
-      p.then(
-        (v) => {
-          clearTimeout(t);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(t);
-          reject(asError(e));
-        },
-      );
-    });
   }
 
   // ------------------------------------------------------------ upkeep

@@ -8,4 +8,4 @@ export type { PoolLogEvent, PoolLogListener, PoolMetricEvent, PoolMetricName, Po
 export { ListenSubscription } from './listen.js';
 export type { ListenGap, ListenHandler, ListenHandlerObject } from './listen.js';
 export type { ServerCapacity } from './sizing.js';
-export { defaultReset } from './core.js';
+export { defaultReset } from './reset.js';

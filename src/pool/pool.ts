@@ -14,7 +14,7 @@ import type { CopyFromQueryOptions, CopyFromTableOptions, CopyOutput, CopyRecord
 import type { QueryConfig } from '../connection/query-args.js';
 import type { TransactionBlockOptions } from '../connection/transaction.js';
 import { PoolCore } from './core.js';
-import type { Slot } from './core.js';
+import type { Slot } from './slot.js';
 import type { PoolLogListener, PoolMetricsListener, PoolStats } from './events.js';
 import { Lease, leaseOf } from './lease.js';
 import type { PoolConnection } from './lease.js';

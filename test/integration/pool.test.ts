@@ -339,6 +339,35 @@ describe('pool: transactions and COPY shortcuts', () => {
     await until(() => p.getIdleSize() === p.getSize(), 'every connection idle');
   });
 
+  test('a statement invalidated by a schema change is forgotten across the whole pool', async () => {
+    await setupConn.execute('DROP TABLE IF EXISTS pool_inv; CREATE TABLE pool_inv (a int); INSERT INTO pool_inv VALUES (1)');
+    try {
+      await using p = await pool({ minSize: 2, maxSize: 2 });
+      const [c1, c2] = await Promise.all([p.acquire(), p.acquire()]);
+      assert.deepEqual(await c1.fetch('SELECT * FROM pool_inv'), [{ a: 1 }]);
+      assert.deepEqual(await c2.fetch('SELECT * FROM pool_inv'), [{ a: 1 }]);
+      await setupConn.execute('ALTER TABLE pool_inv ADD COLUMN b int');
+      // Outside a transaction c1 recovers by itself (prepare again, retry once).
+      assert.deepEqual(await c1.fetch('SELECT * FROM pool_inv'), [{ a: 1, b: null }]);
+      await c1.release();
+      await c2.release();
+      // c2 never ran the query after the change; inside a transaction it would have failed
+      // with InvalidCachedStatementError, had its cache not been cleared when it came back.
+      const results = await Promise.all(
+        [0, 1].map(() =>
+          p.acquire(async (c) => {
+            const rows = await c.transaction(() => c.fetch('SELECT * FROM pool_inv'));
+            await sleep(20);
+            return rows;
+          }),
+        ),
+      );
+      assert.deepEqual(results, [[{ a: 1, b: null }], [{ a: 1, b: null }]]);
+    } finally {
+      await setupConn.execute('DROP TABLE IF EXISTS pool_inv');
+    }
+  });
+
   test('COPY shortcuts: records and raw data in, table and query out (to a callback and as an iterator)', async () => {
     await using p = await pool();
     await p.execute('TRUNCATE pool_tx');
