@@ -83,10 +83,11 @@ describe('timeouts, cancellation and connection loss', () => {
     const victim = await connect(testDsn());
     const killer = await connect(testDsn());
     try {
-      const pending = [victim.fetchVal('SELECT pg_sleep(5)'), victim.fetchVal('SELECT 1'), victim.fetchVal('SELECT 2')];
+      // Settle-tracking starts at once: the calls may reject before the killer's answer arrives.
+      const settled = Promise.allSettled([victim.fetchVal('SELECT pg_sleep(5)'), victim.fetchVal('SELECT 1'), victim.fetchVal('SELECT 2')]);
       await new Promise((r) => setTimeout(r, 100));
       await killer.fetchVal('SELECT pg_terminate_backend($1)', victim.getServerPid());
-      const results = await Promise.allSettled(pending);
+      const results = await settled;
       for (const r of results) {
         assert.equal(r.status, 'rejected');
         const reason = (r as PromiseRejectedResult).reason as Error;
