@@ -233,8 +233,11 @@ describe('run-time types round-trip through the server (property tests)', () => 
     }), RUNS);
     const corner = fc.record({ x: fc.double({ noNaN: true, noDefaultInfinity: true }), y: fc.double({ noNaN: true, noDefaultInfinity: true }) }, { noNullPrototype: true });
     await fc.assert(fc.asyncProperty(corner, corner, async (p, q) => {
-      // The server orders the corners: high gets the larger coordinates.
-      const expected = { high: { x: Math.max(p.x, q.x), y: Math.max(p.y, q.y) }, low: { x: Math.min(p.x, q.x), y: Math.min(p.y, q.y) } };
+      // The server orders the corners as box_recv does: it swaps a coordinate
+      // only when high's is strictly less than low's (so -0 and 0 stay put).
+      const [hx, lx] = p.x < q.x ? [q.x, p.x] : [p.x, q.x];
+      const [hy, ly] = p.y < q.y ? [q.y, p.y] : [p.y, q.y];
+      const expected = { high: { x: hx, y: hy }, low: { x: lx, y: ly } };
       assert.deepStrictEqual(await back('box', { high: p, low: q }), expected);
     }), RUNS);
   });
