@@ -1,46 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connect } from '../../src/index.js';
 import type { Connection, PostgresLogMessage } from '../../src/index.js';
-import { findPgBouncer, PgBouncer } from '../../src/testing/index.js';
+import { bouncerSkip, useBouncer } from './bouncer.js';
 import { testDsn } from './harness.js';
 
-// In CI pgbouncer must be there (.ci/run installs it): a missing binary fails
-// there instead of quietly skipping. Elsewhere the suite says it skipped.
-const missing = findPgBouncer() === undefined;
-if (missing && process.env['CI']) {
-  test('pgbouncer is installed (required in CI)', () => {
-    assert.fail('pgbouncer is not installed: .ci/run must install it (apt-get install pgbouncer)');
-  });
-}
-
-describe('behind PgBouncer in transaction pooling mode', { skip: missing ? 'pgbouncer is not installed (apt-get install pgbouncer)' : false }, () => {
-  let bouncer: PgBouncer;
-  before(async () => {
-    const u = new URL(testDsn());
-    bouncer = await PgBouncer.start({
-      targetHost: u.hostname,
-      targetPort: Number(u.port || 5432),
-      user: decodeURIComponent(u.username) || 'postgres',
-      poolMode: 'transaction',
-      poolSize: 3,
-    });
-    const c = await connect(testDsn());
-    await c.execute('DROP TABLE IF EXISTS bouncer_t; CREATE TABLE bouncer_t (id int PRIMARY KEY, v text)');
-    await c.close();
-  });
-  after(async () => {
-    const c = await connect(testDsn());
-    await c.execute('DROP TABLE IF EXISTS bouncer_t');
-    await c.close();
-    await bouncer?.stop();
-  });
+describe('behind PgBouncer in transaction pooling mode', { skip: bouncerSkip() }, () => {
+  const bouncer = useBouncer('bouncer_t');
 
   test('default options: 10 connections serve 10 000 queries and transactions without an error', async () => {
     const warnings: string[] = [];
     const conns: Connection[] = [];
     for (let i = 0; i < 10; i++) {
-      const c = await connect(bouncer.dsn(new URL(testDsn()).pathname.slice(1) || 'postgres'));
+      const c = await connect(bouncer.dsn());
       c.addLogListener((_c, m: PostgresLogMessage) => warnings.push(m.message));
       conns.push(c);
     }
@@ -74,7 +46,7 @@ describe('behind PgBouncer in transaction pooling mode', { skip: missing ? 'pgbo
   });
 
   test('statementCacheSize 0 never uses a named statement, so it works without detection', async () => {
-    const c = await connect(bouncer.dsn(new URL(testDsn()).pathname.slice(1) || 'postgres'), { statementCacheSize: 0 });
+    const c = await connect(bouncer.dsn(), { statementCacheSize: 0 });
     try {
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => c.fetchVal('SELECT $1::int * 3', i)));
       assert.deepEqual(results, Array.from({ length: 200 }, (_, i) => i * 3));
@@ -85,14 +57,13 @@ describe('behind PgBouncer in transaction pooling mode', { skip: missing ? 'pgbo
   });
 
   test('named mode forced behind the pooler fails loudly, and auto mode recovers transparently', async () => {
-    const db = new URL(testDsn()).pathname.slice(1) || 'postgres';
-    const admin = await connect(testDsn());
+        const admin = await connect(testDsn());
     // Make PgBouncer lose its server sessions (as after a server restart or
     // server_lifetime): a statement prepared before is gone afterwards.
     const dropServers = (app: string) =>
       admin.execute({ text: 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', args: [app] });
-    const named = await connect(bouncer.dsn(db), { statementMode: 'named', applicationName: 'bouncer-named' });
-    const auto = await connect(bouncer.dsn(db), { statementMode: 'auto', applicationName: 'bouncer-auto' });
+    const named = await connect(bouncer.dsn(), { statementMode: 'named', applicationName: 'bouncer-named' });
+    const auto = await connect(bouncer.dsn(), { statementMode: 'auto', applicationName: 'bouncer-auto' });
     try {
       // Auto mode already detected the pooler at connect; force named mode's failure.
       assert.equal(await named.fetchVal('SELECT $1::int AS forced_named', 1), 1);
@@ -111,7 +82,7 @@ describe('behind PgBouncer in transaction pooling mode', { skip: missing ? 'pgbo
   });
 
   test('a batch works behind the pooler', async () => {
-    const c = await connect(bouncer.dsn(new URL(testDsn()).pathname.slice(1) || 'postgres'));
+    const c = await connect(bouncer.dsn());
     try {
       const r = await c.batch().fetchVal('SELECT 1').fetchVal('SELECT $1::text', 'b').execute('SELECT 3').run();
       assert.deepEqual(r, [1, 'b', 'SELECT 1']);
