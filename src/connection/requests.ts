@@ -5,12 +5,14 @@
  * while every answer, and every error, stays with its own call.
  */
 import { ProtocolError } from '../errors/client.js';
-import { postgresErrorFromFields } from '../errors/postgres-error.js';
 import { decodeBackend } from '../protocol/backend.js';
 import { BackendCode } from '../protocol/messages.js';
 import type { FieldDescription, TransactionStatus } from '../protocol/messages.js';
 import { InvalidCachedStatementError } from '../errors/postgres-error.js';
+import { commandTag, serverErrorAt, unexpectedMessage } from './server-reply.js';
 import type { StatementInfo } from './statement.js';
+
+const utf8 = new TextDecoder();
 
 /** A pending entry in the connection's FIFO. */
 export interface PendingRequest {
@@ -45,12 +47,6 @@ export class Settle<T> {
     this.done = true;
     this.rejectFn(e);
   }
-}
-
-function unexpected(type: number, during: string): ProtocolError {
-  return new ProtocolError(
-    `unexpected message '${String.fromCharCode(type)}' (0x${type.toString(16)}) from the server during ${during}`,
-  );
 }
 
 /** How rows are collected. */
@@ -125,7 +121,7 @@ export class ExecuteRequest implements PendingRequest {
         return;
       case BackendCode.CommandComplete:
         this.completed++;
-        this.tag = readTag(buf, start, end);
+        this.tag = commandTag(buf, start, end);
         if (this.completed >= this.expected) this.serverDone = true;
         return;
       case BackendCode.PortalSuspended:
@@ -144,7 +140,7 @@ export class ExecuteRequest implements PendingRequest {
       case BackendCode.ErrorResponse:
         this.serverDone = true;
         if (this.error === undefined) {
-          const err = serverError(buf, start, end, this.sql);
+          const err = serverErrorAt(buf, start, end, this.sql);
           Object.defineProperty(err, 'completedBeforeError', { value: this.completed, enumerable: false });
           this.error = err;
         }
@@ -159,7 +155,7 @@ export class ExecuteRequest implements PendingRequest {
         return;
       }
       default:
-        throw unexpected(type, 'a query');
+        throw unexpectedMessage(type, 'a query');
     }
   }
 
@@ -212,10 +208,10 @@ export class PrepareRequest implements PendingRequest {
         this.fields = null;
         return;
       case BackendCode.ErrorResponse:
-        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        if (this.error === undefined) this.error = serverErrorAt(buf, start, end, this.sql);
         return;
       default:
-        throw unexpected(type, 'statement preparation');
+        throw unexpectedMessage(type, 'statement preparation');
     }
   }
 
@@ -251,12 +247,12 @@ export class SimpleQueryRequest implements PendingRequest {
   onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
     switch (type) {
       case BackendCode.CommandComplete:
-        this.tag = readTag(buf, start, end);
+        this.tag = commandTag(buf, start, end);
         return;
       case BackendCode.DataRow:
         if (this.firstValue === undefined) {
           const m = decodeBackend(type, buf, start, end);
-          if (m.type === 'DataRow') this.firstValue = m.values[0] ? tagDecoder.decode(m.values[0]) : null;
+          if (m.type === 'DataRow') this.firstValue = m.values[0] ? utf8.decode(m.values[0]) : null;
         }
         return;
       // CloseComplete: a Close of an evicted statement may ride ahead of this query.
@@ -271,10 +267,10 @@ export class SimpleQueryRequest implements PendingRequest {
         this.onCopyIn();
         return;
       case BackendCode.ErrorResponse:
-        if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+        if (this.error === undefined) this.error = serverErrorAt(buf, start, end, this.sql);
         return;
       default:
-        throw unexpected(type, 'a simple query');
+        throw unexpectedMessage(type, 'a simple query');
     }
   }
 
@@ -288,20 +284,6 @@ export class SimpleQueryRequest implements PendingRequest {
   }
 }
 
-const tagDecoder = new TextDecoder();
-
-function readTag(buf: Uint8Array, start: number, end: number): string {
-  const nul = buf.indexOf(0, start);
-  if (nul === -1 || nul >= end) throw new ProtocolError('CommandComplete without its NUL terminator');
-  return tagDecoder.decode(buf.subarray(start, nul));
-}
-
-function serverError(buf: Uint8Array, start: number, end: number, sql: string | undefined): Error {
-  const m = decodeBackend(BackendCode.ErrorResponse, buf, start, end);
-  if (m.type !== 'ErrorResponse') throw new ProtocolError('ErrorResponse could not be decoded');
-  return postgresErrorFromFields(m.fields, sql);
-}
-
 /** Messages then Sync whose only answer that matters is success or an error (Close, ...). */
 export class AckRequest implements PendingRequest {
   private error: Error | undefined;
@@ -312,11 +294,11 @@ export class AckRequest implements PendingRequest {
 
   onMessage(type: number, buf: Uint8Array, start: number, end: number): void {
     if (type === BackendCode.ErrorResponse) {
-      if (this.error === undefined) this.error = serverError(buf, start, end, this.sql);
+      if (this.error === undefined) this.error = serverErrorAt(buf, start, end, this.sql);
       return;
     }
     if (type === BackendCode.CloseComplete || type === BackendCode.ParseComplete || type === BackendCode.BindComplete) return;
-    throw unexpected(type, 'a close');
+    throw unexpectedMessage(type, 'a close');
   }
 
   onReadyForQuery(): void {
