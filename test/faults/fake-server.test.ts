@@ -34,6 +34,28 @@ function bytes(...msgs: BackendMessage[]): Buffer {
 // statementMode 'named' skips the pooler probe query, which these scripts do not answer.
 const opts = (port: number) => ({ host: '127.0.0.1', port, user: 'u', database: 'd', passfile: '/nonexistent', connectTimeout: 3000, statementMode: 'named' as const });
 
+/** A successful startup: no authentication, a backend key, ReadyForQuery. */
+function startup(processId: number): Buffer {
+  return bytes(
+    { type: 'AuthenticationOk' },
+    { type: 'BackendKeyData', processId, secretKey: new Uint8Array([1, 2, 3, 4]) },
+    { type: 'ReadyForQuery', status: 'I' },
+  );
+}
+
+/**
+ * Starts the session, then answers the first flight of queries with one
+ * CommandComplete and two ReadyForQuery messages: one nobody asked for.
+ */
+function extraReadyForQuery(s: net.Socket): void {
+  let n = 0;
+  s.on('data', () => {
+    n++;
+    if (n === 1) s.write(startup(1));
+    else s.write(bytes({ type: 'CommandComplete', tag: 'SELECT 1' }, { type: 'ReadyForQuery', status: 'I' }, { type: 'ReadyForQuery', status: 'I' }));
+  });
+}
+
 describe('a hostile or broken server', () => {
   test('bytes after the SSL "S" and before the handshake are refused (CVE-2021-23222)', async () => {
     const srv = await fakeServer((s) => s.once('data', () => s.write(Buffer.concat([Buffer.from('S'), bytes({ type: 'AuthenticationOk' })]))));
@@ -78,22 +100,7 @@ describe('a hostile or broken server', () => {
   });
 
   test('an unexpected extra ReadyForQuery destroys the connection instead of mismatching answers', async () => {
-    const srv = await fakeServer((s) => {
-      let n = 0;
-      s.on('data', () => {
-        n++;
-        if (n === 1) {
-          s.write(bytes(
-            { type: 'AuthenticationOk' },
-            { type: 'BackendKeyData', processId: 1, secretKey: new Uint8Array([1, 2, 3, 4]) },
-            { type: 'ReadyForQuery', status: 'I' },
-          ));
-        } else {
-          // Answer the simple query, then send a ReadyForQuery nobody asked for.
-          s.write(bytes({ type: 'CommandComplete', tag: 'SELECT 1' }, { type: 'ReadyForQuery', status: 'I' }, { type: 'ReadyForQuery', status: 'I' }));
-        }
-      });
-    });
+    const srv = await fakeServer(extraReadyForQuery);
     try {
       const c = await connect({ ...opts(srv.port), sslmode: 'disable' });
       await c.execute('SELECT 1');
@@ -106,22 +113,7 @@ describe('a hostile or broken server', () => {
   });
 
   test('an extra ReadyForQuery while calls are pipelined is a ProtocolError, never a shifted answer', async () => {
-    const srv = await fakeServer((s) => {
-      let n = 0;
-      s.on('data', () => {
-        n++;
-        if (n === 1) {
-          s.write(bytes(
-            { type: 'AuthenticationOk' },
-            { type: 'BackendKeyData', processId: 1, secretKey: new Uint8Array([1, 2, 3, 4]) },
-            { type: 'ReadyForQuery', status: 'I' },
-          ));
-        } else {
-          // Two simple queries arrive together; answer the first, then lie with an extra ReadyForQuery.
-          s.write(bytes({ type: 'CommandComplete', tag: 'SELECT 1' }, { type: 'ReadyForQuery', status: 'I' }, { type: 'ReadyForQuery', status: 'I' }));
-        }
-      });
-    });
+    const srv = await fakeServer(extraReadyForQuery);
     try {
       const c = await connect({ ...opts(srv.port), sslmode: 'disable' });
       const first = c.execute('SELECT 1');
@@ -137,7 +129,7 @@ describe('a hostile or broken server', () => {
   test('several hosts: a refused one is skipped and the next is used', async () => {
     const srv = await fakeServer((s) =>
       s.once('data', () =>
-        s.write(bytes({ type: 'AuthenticationOk' }, { type: 'BackendKeyData', processId: 7, secretKey: new Uint8Array(4) }, { type: 'ReadyForQuery', status: 'I' })),
+        s.write(startup(7)),
       ),
     );
     const dead = net.createServer();

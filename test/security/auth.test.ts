@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Connection, ConnectOptions } from '../../src/index.js';
-import { connectWithConfig, ConnectionError, InterfaceError, InvalidPasswordError, resolveConfig } from '../../src/index.js';
+import { ConnectionError, InterfaceError, InvalidPasswordError } from '../../src/index.js';
 import { TempCluster } from '../../src/testing/index.js';
-import { enableTls, makeCerts, opensslSkipReason } from './certs.js';
+import { enableTls, makeCerts, openClean, opensslSkipReason } from './certs.js';
 import type { TestCerts } from './certs.js';
 
 // Every authentication method against a real server, over plaintext and
@@ -54,18 +54,7 @@ describe('authentication', { skip: skip ?? false }, () => {
   });
 
   async function open(o: ConnectOptions): Promise<Connection> {
-    const env = { HOME: certs.emptyHome, PGSYSCONFDIR: certs.emptyHome };
-    const config = await resolveConfig(undefined, {
-      host: 'localhost',
-      hostaddr: '127.0.0.1',
-      port: cluster.port,
-      user: cluster.user,
-      database: 'postgres',
-      passfile: '/nonexistent',
-      connectTimeout: 10_000,
-      ...o,
-    }, env);
-    return connectWithConfig(config);
+    return openClean(cluster, certs, o);
   }
 
   const tls = (): ConnectOptions => ({ sslmode: 'verify-full', sslrootcert: certs.ca });

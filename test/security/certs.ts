@@ -10,6 +10,8 @@ import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { connectWithConfig, resolveConfig } from '../../src/index.js';
+import type { Connection, ConnectOptions } from '../../src/index.js';
 import type { TempCluster } from '../../src/testing/index.js';
 
 /** Paths of the generated files. */
@@ -149,4 +151,28 @@ export function requireVersion(t: TestContext, cluster: TempCluster, major: numb
   if (cluster.version.major >= major) return true;
   t.skip(`${what} needs PostgreSQL ${major}+, this server is ${cluster.version.major}`);
   return false;
+}
+
+/**
+ * Connect to `cluster` as its superuser through `localhost` (so certificates
+ * are checked against a host name) at 127.0.0.1, in a clean environment: no
+ * ~/.postgresql, no service file, no .pgpass, no PG* variables. `o` wins.
+ */
+export async function openClean(cluster: TempCluster, certs: TestCerts, o: ConnectOptions = {}): Promise<Connection> {
+  const env = { HOME: certs.emptyHome, PGSYSCONFDIR: certs.emptyHome };
+  const config = await resolveConfig(
+    undefined,
+    {
+      host: 'localhost',
+      hostaddr: '127.0.0.1',
+      port: cluster.port,
+      user: cluster.user,
+      database: 'postgres',
+      passfile: '/nonexistent',
+      connectTimeout: 10_000,
+      ...o,
+    },
+    env,
+  );
+  return connectWithConfig(config);
 }

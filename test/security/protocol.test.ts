@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Connection, ConnectOptions } from '../../src/index.js';
-import { connectWithConfig, ConnectionError, resolveConfig, TimeoutError } from '../../src/index.js';
+import { ConnectionError, TimeoutError } from '../../src/index.js';
 import { embeddedPostgresBinDir, TempCluster } from '../../src/testing/index.js';
-import { enableTls, makeCerts, opensslSkipReason } from './certs.js';
+import { enableTls, makeCerts, openClean, opensslSkipReason } from './certs.js';
 import type { TestCerts } from './certs.js';
 
 // Protocol 3.2 (PostgreSQL 18) and its longer cancel key, NegotiateProtocolVersion
@@ -77,18 +77,7 @@ describe('protocol versions, direct TLS and cancel over TLS', { skip: skip ?? fa
   });
 
   async function open(cluster: TempCluster, o: ConnectOptions = {}): Promise<Connection> {
-    const env = { HOME: certs.emptyHome, PGSYSCONFDIR: certs.emptyHome };
-    const config = await resolveConfig(undefined, {
-      host: 'localhost',
-      hostaddr: '127.0.0.1',
-      port: cluster.port,
-      user: cluster.user,
-      database: 'postgres',
-      passfile: '/nonexistent',
-      connectTimeout: 10_000,
-      ...o,
-    }, env);
-    return connectWithConfig(config);
+    return openClean(cluster, certs, o);
   }
 
   const verifyFull = (): ConnectOptions => ({ sslmode: 'verify-full', sslrootcert: certs.ca });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Connection, ConnectOptions } from '../../src/index.js';
-import { connectWithConfig, ConnectionError, InterfaceError, resolveConfig } from '../../src/index.js';
+import { ConnectionError, InterfaceError } from '../../src/index.js';
 import { TempCluster } from '../../src/testing/index.js';
-import { enableTls, makeCerts, opensslSkipReason } from './certs.js';
+import { enableTls, makeCerts, openClean, opensslSkipReason } from './certs.js';
 import type { TestCerts } from './certs.js';
 
 // Every sslmode against a server with TLS on, with the right CA, a foreign
@@ -44,18 +44,7 @@ describe('TLS', { skip: skip ?? false }, () => {
 
   /** Connects with a clean environment: no ~/.postgresql, no PG* variables. */
   async function open(o: ConnectOptions): Promise<Connection> {
-    const env = { HOME: certs.emptyHome, PGSYSCONFDIR: certs.emptyHome };
-    const config = await resolveConfig(undefined, {
-      host: 'localhost',
-      hostaddr: '127.0.0.1',
-      port: cluster.port,
-      user: cluster.user,
-      database: 'postgres',
-      passfile: '/nonexistent',
-      connectTimeout: 10_000,
-      ...o,
-    }, env);
-    return connectWithConfig(config);
+    return openClean(cluster, certs, o);
   }
 
   async function sslInUse(c: Connection): Promise<boolean> {
