@@ -141,6 +141,8 @@ export class Connection {
 
   /** @internal Routed from the core. */
   emitClosed(err: Error | undefined): void {
+    // Calls held back by a full pipeline now run and reject with the connection's error.
+    this.drainSubmit();
     if (this.closedByUser) err = undefined;
     for (const fn of this.terminationListeners) {
       try {

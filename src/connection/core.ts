@@ -190,6 +190,8 @@ export class ConnectionCore {
    * memory without bound.
    */
   get congested(): boolean {
+    // A dead connection is never congested: waiting calls must run, and fail at once.
+    if (this.state.state === 'closed') return false;
     return this.pending >= this.maxPending || this.socket.writableLength + this.out.length > this.maxBufferedBytes;
   }
 

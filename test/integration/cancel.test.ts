@@ -101,6 +101,28 @@ describe('timeouts, cancellation and connection loss', () => {
     }
   });
 
+  test('calls held back by a full pipeline settle when the connection dies', async () => {
+    const victim = await connect(testDsn());
+    const killer = await connect(testDsn());
+    try {
+      // A tiny pipeline: the third call onwards waits for room.
+      victim.core.maxPending = 2;
+      const settled = Promise.allSettled(Array.from({ length: 10 }, () => victim.fetchVal('SELECT pg_sleep(5)')));
+      await new Promise((r) => setTimeout(r, 150));
+      await killer.fetchVal('SELECT pg_terminate_backend($1)', victim.getServerPid());
+      const guard = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000).unref());
+      const results = await Promise.race([settled, guard]);
+      assert.notEqual(results, 'hung', 'calls waiting for pipeline room never settled');
+      for (const r of results as PromiseSettledResult<unknown>[]) {
+        assert.equal(r.status, 'rejected');
+        assert.ok((r as PromiseRejectedResult).reason instanceof ConnectionError);
+      }
+    } finally {
+      await killer.close();
+      victim.terminate();
+    }
+  });
+
   test('close waits for pending calls; terminate rejects them at once', async () => {
     const c = await connect(testDsn());
     const v = c.fetchVal('SELECT pg_sleep(0.2)::text || $1::text', 'done');
