@@ -243,6 +243,7 @@ async function startup(config: ResolvedConfig, target: HostTarget, transport: Op
       statementMode: config.statementMode,
       commandTimeout: config.commandTimeout,
       rowMode: config.rowMode,
+      customJsonStringify: config.types?.jsonStringify !== undefined,
     });
     await conn.detectPooler();
     conn.connected = true;

@@ -18,6 +18,9 @@ import type { Notification } from './core.js';
 import { Batch } from './batch.js';
 import type { BatchExecution } from './batch.js';
 import { sendBatch, sendExecute, withSql } from './execute.js';
+import { runFirstTime } from './first-run-call.js';
+import type { FirstRunHost } from './first-run-call.js';
+import { firstRunTexts } from './first-run.js';
 import { PreparedStatement } from './prepared-statement.js';
 import { normalizeQuery } from './query-args.js';
 import type { QueryConfig, NormalizedQuery } from './query-args.js';
@@ -52,6 +55,8 @@ export interface ConnectionSettings {
   rowMode: 'object' | 'array';
   /** Catalog answers about run-time types, shared by a pool's connections. */
   typeCache?: TypeCache;
+  /** types.jsonStringify was given: json parameters are not what JSON.stringify writes. */
+  customJsonStringify?: boolean;
 }
 
 export type { StatementCacheStats };
@@ -609,7 +614,36 @@ export class Connection {
   }
 
   private query(q: NormalizedQuery, mode: RowMode, ctl: CallControl): Promise<QueryResult> {
+    // Idle outside a transaction block, a statement's first run can go in
+    // one flight: a refused speculative Bind is then safe to retry.
+    if (this.submitQueue.length === 0 && this.core.pending === 0 && this.core.txStatus === 'I' && !this.core.congested) {
+      const texts = firstRunTexts(q.args, !this.types.hasCustomCodecs && this.settings.customJsonStringify !== true);
+      const slot = texts === undefined ? undefined : this.statements.reserveFirstRun(q.text);
+      if (slot !== undefined) return runFirstTime(this.firstRunHost, slot, q.args, texts!, mode, ctl);
+    }
     return this.submit(q.text, ctl, (stmt) => sendExecute(this.execContext(stmt), stmt, q.args, mode, ctl, q.text));
+  }
+
+  /** What a first run needs from this connection (made per first run: they are rare). */
+  private get firstRunHost(): FirstRunHost {
+    return {
+      core: this.core,
+      statements: this.statements,
+      holdLaterCalls: () => {
+        const entry: SubmitEntry = { ready: false, run: () => undefined };
+        this.submitQueue.push(entry);
+        return (first) => {
+          if (entry.ready) {
+            first?.();
+            return;
+          }
+          if (first) entry.run = first;
+          entry.ready = true;
+          this.drainSubmit();
+        };
+      },
+      execContext: (stmt) => this.execContext(stmt),
+    };
   }
 
   /** @internal What an execution of `stmt` needs. */

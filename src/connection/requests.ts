@@ -58,6 +58,29 @@ export type RowMode = 'object' | 'array' | 'firstRow' | 'firstArray' | 'firstVal
  */
 export const TX_STATUS_AT_ERROR = Symbol('pgjet.txStatusAtError');
 
+/** Decode one DataRow body of `stmt` into `rows` as `mode` asks (the first-row modes keep only one). */
+export function collectRow(stmt: StatementInfo, mode: RowMode, rows: unknown[], buf: Uint8Array, start: number, end: number): void {
+  switch (mode) {
+    case 'object':
+      rows.push(stmt.decodeObject(buf, start, end));
+      return;
+    case 'array':
+      rows.push(stmt.decodeArray(buf, start, end));
+      return;
+    case 'firstRow':
+      if (rows.length === 0) rows.push(stmt.decodeObject(buf, start, end));
+      return;
+    case 'firstArray':
+      if (rows.length === 0) rows.push(stmt.decodeArray(buf, start, end));
+      return;
+    case 'firstValue':
+      if (rows.length === 0) rows.push(stmt.decodeFirst(buf, start, end));
+      return;
+    case 'none':
+      return;
+  }
+}
+
 /** What a query returns: its rows and the CommandComplete tag. */
 export interface QueryResult {
   rows: unknown[];
@@ -93,25 +116,7 @@ export class ExecuteRequest implements PendingRequest {
       case BackendCode.DataRow:
         if (this.error !== undefined) return;
         try {
-          switch (this.mode) {
-            case 'object':
-              this.rows.push(this.stmt.decodeObject(buf, start, end));
-              break;
-            case 'array':
-              this.rows.push(this.stmt.decodeArray(buf, start, end));
-              break;
-            case 'firstRow':
-              if (this.rows.length === 0) this.rows.push(this.stmt.decodeObject(buf, start, end));
-              break;
-            case 'firstArray':
-              if (this.rows.length === 0) this.rows.push(this.stmt.decodeArray(buf, start, end));
-              break;
-            case 'firstValue':
-              if (this.rows.length === 0) this.rows.push(this.stmt.decodeFirst(buf, start, end));
-              break;
-            case 'none':
-              break;
-          }
+          collectRow(this.stmt, this.mode, this.rows, buf, start, end);
         } catch (e) {
           if (e instanceof ProtocolError) throw e;
           // A codec rejected a value: the stream is still in step, so this

@@ -67,6 +67,13 @@ export class StatementCache {
     return e;
   }
 
+  /** Whether `sql` has a live entry; counts nothing and moves nothing. */
+  has(sql: string): boolean {
+    const e = this.map.get(sql);
+    if (e === undefined) return false;
+    return !(this.lifetime > 0 && e.info !== undefined && Date.now() - e.info.createdAt > this.lifetime);
+  }
+
   /** Insert; returns the entries evicted to make room. */
   insert(e: CacheEntry): CacheEntry[] {
     this.map.set(e.sql, e);

@@ -38,6 +38,15 @@ export interface StatementCacheStats extends CacheCounters {
 /** Hook to resolve unknown type OIDs before a description becomes a StatementInfo. */
 export type DescriptionHook = (d: Described) => Promise<void> | void;
 
+/** The cache entry of a statement whose first run is in flight, settled by that run. */
+export interface FirstRunSlot {
+  readonly sql: string;
+  /** The server-side name it is parsed under ('' in unnamed mode). */
+  readonly name: string;
+  resolve(info: StatementInfo): void;
+  reject(err: Error): void;
+}
+
 /** Prepares, caches and forgets statements for one connection. */
 export class StatementManager {
   mode: 'named' | 'unnamed';
@@ -79,6 +88,52 @@ export class StatementManager {
     );
     for (const old of this.cache.insert(entry)) this.closeEntry(old);
     return entry.promise;
+  }
+
+  /**
+   * Take the cache slot for `sql` for a first run that parses, describes
+   * and executes in one flight. Undefined when `sql` is cached already (or
+   * being prepared) or is not cacheable; then the usual path applies.
+   */
+  reserveFirstRun(sql: string): FirstRunSlot | undefined {
+    if (!this.cache.cacheable(sql) || this.cache.has(sql)) return undefined;
+    // Counts the miss (and drops an expired entry, closing it).
+    this.cache.lookup(sql, (e) => this.closeEntry(e));
+    const name = this.mode === 'named' ? this.newName('s') : '';
+    let resolve!: (info: StatementInfo) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<StatementInfo>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry: CacheEntry = { sql, promise, info: undefined };
+    promise.then(
+      (s) => {
+        entry.info = s;
+      },
+      () => this.cache.remove(entry),
+    );
+    for (const old of this.cache.insert(entry)) this.closeEntry(old);
+    return { sql, name, resolve, reject };
+  }
+
+  /**
+   * The StatementInfo for a description, built at once when every parameter
+   * and column type has a codec and every column a binary one (the rows of
+   * a first run can then be decoded as they arrive); else undefined.
+   */
+  readyInfo(name: string, sql: string, d: Described): StatementInfo | undefined {
+    for (const oid of d.parameterOids) if (oid !== 0 && !this.registry.has(oid)) return undefined;
+    if (d.fields !== null) {
+      for (const f of d.fields) if (this.registry.get(f.dataTypeOid)?.format !== 1) return undefined;
+    }
+    return new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry);
+  }
+
+  /** The StatementInfo for a description, once every type in it has a codec. */
+  async describedInfo(name: string, sql: string, d: Described): Promise<StatementInfo> {
+    if (this.describeHook) await this.describeHook(d);
+    return new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry);
   }
 
   /** Prepare a statement outside the cache (conn.prepare()); named unless in unnamed mode. */
@@ -173,9 +228,6 @@ export class StatementManager {
         return;
       }
       ctl.request = req;
-    }).then(async (d) => {
-      if (this.describeHook) await this.describeHook(d);
-      return new StatementInfo(name, sql, d.parameterOids, d.fields, this.registry);
-    });
+    }).then((d) => this.describedInfo(name, sql, d));
   }
 }

@@ -364,6 +364,11 @@ export class TypeResolver {
     return info;
   }
 
+  /** Whether setTypeCodec() or setBuiltinTypeCodec() put a codec of the user's choosing on any type. */
+  get hasCustomCodecs(): boolean {
+    return this.custom.size > 0;
+  }
+
   /** setTypeCodec(): the user's encoder and decoder for the type (and its arrays). */
   async setTypeCodec(typeName: string, options: TypeCodecOptions): Promise<void> {
     checkTypeCodecOptions(typeName, options);

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy for tests: it forwards bytes both ways, counts the frontend
  * messages it sees by type (so a test can prove a repeated query sends Parse
- * once), and can cut every connection at once to simulate a network failure.
+ * once) and the client's round trips, and can cut every connection at once
+ * to simulate a network failure.
  */
 import net from 'node:net';
 import { Framer } from '../protocol/framer.js';
@@ -18,6 +19,7 @@ export interface TcpProxyOptions {
 export class TcpProxy {
   /** Frontend message counts by type letter ('P' Parse, 'B' Bind, 'Q' Query ...). */
   readonly counts = new Map<string, number>();
+  private turns = 0;
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
@@ -43,9 +45,24 @@ export class TcpProxy {
     return this.counts.get(type) ?? 0;
   }
 
-  /** Forget the counts. */
+  /**
+   * Client round trips over every connection since the start or the last
+   * {@link resetCounts}. A round trip is a client turn: on one connection,
+   * the first chunk the client sends after something came back from the
+   * server (or the first chunk of the connection). Writes in one burst before
+   * any reply count once, so a pipeline of many queries is one round trip.
+   * Bytes are not parsed for this, so it also counts through TLS. It is seen
+   * from the proxy: a client write that left before a reply reached the
+   * client but arrives after the reply passed the proxy counts as a new turn.
+   */
+  roundTrips(): number {
+    return this.turns;
+  }
+
+  /** Forget the counts (message types and round trips). */
   resetCounts(): void {
     this.counts.clear();
+    this.turns = 0;
   }
 
   /** Destroy every open connection, both sides, as a network failure would. */
@@ -67,7 +84,13 @@ export class TcpProxy {
     const framer = new Framer();
     let untyped = true;
     let counting = true;
+    // Per connection: whether the server has answered since the client last sent.
+    let replied = true;
     client.on('data', (chunk: Buffer) => {
+      if (replied) {
+        replied = false;
+        this.turns++;
+      }
       if (counting) {
         try {
           framer.push(chunk);
@@ -94,7 +117,10 @@ export class TcpProxy {
       }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      replied = true;
+      client.write(chunk);
+    });
     const end = () => {
       client.destroy();
       upstream.destroy();

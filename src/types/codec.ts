@@ -40,6 +40,13 @@ export interface Codec<T = unknown> {
    * text): used when a value goes in text format instead of binary.
    */
   encodeText?(value: unknown): string;
+  /**
+   * True for codecs made from setTypeCodec()'s functions: a number or boolean
+   * they reject stays an error, instead of going to the server as its text.
+   */
+  readonly userDefined?: boolean;
+  /** Set on a codec that reuses another type's (a domain's, over its base type): that type's OID. */
+  readonly aliasOf?: number;
 }
 
 /** A short, safe description of a value for error messages: its type and a clipped rendering. */

@@ -85,6 +85,7 @@ export function userCodec(oid: number, name: string, options: TypeCodecOptions):
       oid,
       name,
       format: 1,
+      userDefined: true,
       encode(value: unknown, w: Writer): void {
         const bytes = callEncoder(name, () => encoder(value), value);
         if (!(bytes instanceof Uint8Array)) {
@@ -102,6 +103,7 @@ export function userCodec(oid: number, name: string, options: TypeCodecOptions):
     oid,
     name,
     format: 0,
+    userDefined: true,
     encode(value: unknown, w: Writer): void {
       const text = callEncoder(name, () => encoder(value), value);
       if (typeof text !== 'string') {

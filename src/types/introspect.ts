@@ -183,6 +183,8 @@ export function aliasCodec(codec: Codec, oid: number, name: string): Codec {
     oid,
     name,
     format: codec.format,
+    aliasOf: codec.aliasOf ?? codec.oid,
+    ...(codec.userDefined === true ? { userDefined: true } : {}),
     encode: (value, w) => codec.encode(value, w),
     decode: (buf, start, end) => codec.decode(buf, start, end),
   };

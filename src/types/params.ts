@@ -20,6 +20,36 @@ import { toText } from './text.js';
  */
 const TEXT_LIKE: ReadonlySet<number> = new Set([Oid.text, Oid.varchar, Oid.bpchar]);
 
+/**
+ * Types whose codec judges a number, bigint or boolean itself (range,
+ * integer-ness, what JSON.stringify can write) and whose verdict stands. For every other built-in type a number, bigint or boolean
+ * the binary codec does not take goes as its text, read by the server's own
+ * input function: 1 for bool is '1'::bool, 20240101 for date is
+ * '20240101'::date. That is also exactly what a statement's first run sends
+ * before its parameter types are known, so the first run and every later one
+ * mean the same thing.
+ */
+const PRIMITIVE_CHECKED: ReadonlySet<number> = new Set([
+  Oid.int2,
+  Oid.int4,
+  Oid.int8,
+  Oid.float4,
+  Oid.float8,
+  Oid.numeric,
+  Oid.oid,
+  Oid.xid,
+  Oid.xid8,
+  Oid.cid,
+  Oid.json,
+  Oid.jsonb,
+]);
+
+/** Whether a rejected `value` goes as text instead (see PRIMITIVE_CHECKED). */
+function primitiveAsText(value: unknown, codec: Codec): boolean {
+  const t = typeof value;
+  return (t === 'number' || t === 'bigint' || t === 'boolean') && codec.userDefined !== true && !PRIMITIVE_CHECKED.has(codec.aliasOf ?? codec.oid);
+}
+
 /** Whether a (nested) array or a plain object holds a string anywhere. */
 function hasStringLeaf(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return true;
@@ -64,7 +94,9 @@ function writeText(w: Writer, s: string): FormatCode {
  * - json and jsonb always go through their codec: a JS string becomes a JSON string.
  * - Any other JS string is sent as text for the server to parse (for text,
  *   varchar and bpchar the bytes are the same and go as binary).
- * - Otherwise the registry's codec for `oid`. An array or plain object that
+ * - Otherwise the registry's codec for `oid`. A number, bigint or boolean that
+ *   a built-in codec does not take goes as its text (for the numeric types
+ *   the codec's range check stands). An array or plain object that
  *   the binary codec rejects but that holds strings falls back to its text
  *   literal (the codec's encodeText, else toText), so
  *   ['2024-01-01T00:00:00Z'] works for timestamptz[] as a string does for
@@ -102,7 +134,7 @@ export function encodeParameter(w: Writer, value: unknown, oid: number, registry
         return codec.format;
       } catch (err) {
         w.length = start;
-        if (!(codec.format === 1 && typeof value === 'object' && hasStringLeaf(value))) {
+        if (!(codec.format === 1 && typeof value === 'object' && hasStringLeaf(value)) && !primitiveAsText(value, codec)) {
           throw parameterError(n, oid, codec, err);
         }
       }
