@@ -17,6 +17,8 @@ import type { PgbenchTarget } from './lib/pgbench.js';
 import type { CellResult } from './lib/protocol.js';
 import { checkTargets, fmtRate, renderMarkdown, renderSvg, summarize } from './lib/report.js';
 import type { ClientInfo, ClientWorkloadResult, RunReport, WorkloadResult } from './lib/report.js';
+import { CACHED_RUNS, fmtTrips, measureRoundTrips, ROUND_TRIP_DEFINITION, ROUND_TRIPS_ID, roundTripVariants } from './lib/round-trips.js';
+import type { Ask, RoundTripCase, RoundTripReport } from './lib/round-trips.js';
 import { Admin, existingServer, startServer } from './lib/setup.js';
 import type { BenchServer } from './lib/setup.js';
 import { median, spread } from './lib/stats.js';
@@ -33,6 +35,8 @@ const NODE_CLIENTS: ClientName[] = ['pgjet', 'pgjet-alt', 'node-postgres', 'post
 interface Runner {
   info: ClientInfo;
   run(spec: WorkloadSpec, concurrency: number, durationMs: number): Promise<CellOutcome>;
+  /** A single request to the client process, for the round-trip count (worker processes only). */
+  ask?: Ask;
   close(): Promise<void>;
 }
 
@@ -69,8 +73,42 @@ function workerRunner(host: WorkerHost, dsn: string, info: ClientInfo): Runner {
         return { kind: 'error', detail: e instanceof Error ? e.message : String(e) };
       }
     },
+    async ask(body, timeoutMs) {
+      try {
+        if (!greeted || !host.alive) await hello();
+        return await host.request(body, timeoutMs);
+      } catch (e) {
+        greeted = false;
+        throw e;
+      }
+    },
     close: () => host.close(),
   };
+}
+
+/** Round trips per query for every client process (and a row saying why for a missing one). */
+async function roundTrips(runners: Runner[], server: BenchServer): Promise<RoundTripReport> {
+  const cases: RoundTripCase[] = [];
+  for (const r of runners) {
+    const name = r.info.name;
+    if (name === 'pgbench') continue;
+    for (const variant of roundTripVariants(name)) {
+      let c: RoundTripCase;
+      if (!r.info.available || !r.ask) {
+        c = { client: name, variant, status: 'missing', detail: r.info.reason ?? 'missing', statements: [] };
+      } else {
+        c = await measureRoundTrips(r.ask, server, server.dsn, name, variant);
+      }
+      cases.push(c);
+      const label = `${name}${variant === 'default' ? '' : ` (${variant})`}`.padEnd(24);
+      if (c.status === 'ok') {
+        log(`  ${label} ${c.statements.map((st) => `${st.statement} ${fmtTrips(st.first)} / ${fmtTrips(st.cached)}`).join('   ')}`);
+      } else {
+        log(`  ${label} ${c.status}: ${(c.detail ?? '').split('\n')[0]}`);
+      }
+    }
+  }
+  return { definition: ROUND_TRIP_DEFINITION, cachedRuns: CACHED_RUNS, cases };
 }
 
 function pgbenchRunner(target: PgbenchTarget, info: ClientInfo, unitsPerTx: (spec: WorkloadSpec) => number): Runner {
@@ -152,13 +190,17 @@ async function main(): Promise<void> {
   }
   const known = allWorkloads();
   if (opts === 'help') {
-    process.stdout.write(USAGE + '\nworkloads:\n' + known.map((w) => `  ${w.id.padEnd(10)} ${w.title}`).join('\n') + '\n');
+    const ids = [...known.map((w) => `  ${w.id.padEnd(10)} ${w.title}`), `  ${ROUND_TRIPS_ID.padEnd(10)} round trips per query, first run and cached (a few seconds, no cells)`];
+    process.stdout.write(USAGE + '\nworkloads:\n' + ids.join('\n') + '\n');
     return;
   }
   const wanted = opts.workloads;
   for (const id of wanted ?? []) {
-    if (!known.some((w) => w.id === id)) throw new Error(`unknown workload ${JSON.stringify(id)}; known: ${known.map((w) => w.id).join(', ')}`);
+    if (id !== ROUND_TRIPS_ID && !known.some((w) => w.id === id)) {
+      throw new Error(`unknown workload ${JSON.stringify(id)}; known: ${[...known.map((w) => w.id), ROUND_TRIPS_ID].join(', ')}`);
+    }
   }
+  const measureTrips = wanted === undefined || wanted.includes(ROUND_TRIPS_ID);
   const workloads = wanted ? known.filter((w) => wanted.includes(w.id)) : known;
   const partial = wanted !== undefined || opts.clients.length !== ALL_CLIENTS.length || opts.pgjetAlt !== undefined || opts.pgjetPool !== 'on';
   const outDir = resolve(opts.outDir ?? join(ROOT, 'bench', 'results', partial ? 'partial.tmp' : ''));
@@ -170,7 +212,9 @@ async function main(): Promise<void> {
 
   const cells = workloads.length * opts.clients.length;
   const estimate = (cells * (opts.warmupMs + opts.rounds * opts.durationMs)) / 1000;
-  log(`pgjet benchmark: ${workloads.length} workloads × ${opts.clients.length} clients, ${opts.rounds} rounds of ${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up (about ${Math.ceil(estimate / 60)} min of cells)`);
+  const tripsNote = measureTrips ? ', plus round trips per query' : '';
+  if (workloads.length === 0) log(`pgjet benchmark: round trips per query only, ${opts.clients.length} clients`);
+  else log(`pgjet benchmark: ${workloads.length} workloads × ${opts.clients.length} clients, ${opts.rounds} rounds of ${opts.durationMs / 1000} s after ${opts.warmupMs / 1000} s warm-up (about ${Math.ceil(estimate / 60)} min of cells)${tripsNote}`);
 
   let server: BenchServer;
   if (opts.dsn) {
@@ -199,6 +243,11 @@ async function main(): Promise<void> {
     runners.push(...(await makeRunners(opts, server, pgTypeRows)));
     const clientNames = runners.map((r) => r.info.name);
     const results: WorkloadResult[] = [];
+    let trips: RoundTripReport | undefined;
+    if (measureTrips) {
+      log(`\n== Round trips per query: first run / mean of the next ${CACHED_RUNS} runs, one connection each through a counting proxy`);
+      trips = await roundTrips(runners, server);
+    }
 
     for (const base of workloads) {
       const spec: WorkloadSpec = base.id === 'pg_type' ? { ...base, expectRows: pgTypeRows } : base;
@@ -275,14 +324,16 @@ async function main(): Promise<void> {
       clients: runners.map((r) => r.info),
       workloads: results,
       targets: checkTargets(results),
+      ...(trips ? { roundTrips: trips } : {}),
     };
     const md = renderMarkdown(report, clientNames);
     log('\n' + md);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
     writeFileSync(join(outDir, 'latest.md'), md);
-    writeFileSync(join(outDir, 'latest.svg'), renderSvg(report, clientNames));
-    log(`results: ${join(outDir, 'latest.json')}, latest.md, latest.svg`);
+    // A run of the round-trip count alone has no throughput to chart.
+    if (results.length > 0) writeFileSync(join(outDir, 'latest.svg'), renderSvg(report, clientNames));
+    log(`results: ${join(outDir, 'latest.json')}, latest.md${results.length > 0 ? ', latest.svg' : ''}`);
     if (!server.cluster) await admin.dropTables();
     await admin.close();
   } finally {

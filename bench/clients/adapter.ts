@@ -17,6 +17,19 @@ export interface NotImplemented {
   notImplemented: string;
 }
 
+/**
+ * One plain connection for counting round trips: opened, connected and idle,
+ * ready for statements it has never run.
+ */
+export interface RoundTripSession {
+  /** How `query` runs a statement, shown in the results. */
+  method: string;
+  /** Run `sql` once with `args`; resolves to the row count. */
+  query(sql: string, args: unknown[]): Promise<number>;
+  /** Close the connection. */
+  close(): Promise<void>;
+}
+
 /** One client library behind the worker protocol. */
 export interface ClientAdapter {
   /** Library version, for the results header. */
@@ -27,7 +40,17 @@ export interface ClientAdapter {
   plan(spec: WorkloadSpec, concurrency: number): Promise<CellPlan | NotImplemented>;
   /** Close every connection. */
   close(): Promise<void>;
+  /**
+   * Open a connection for the round-trip count. It must be fully connected
+   * when this resolves (any query the library runs at connect done), so the
+   * count covers the measured statement only. `variant` picks one of the
+   * client's ways to run a statement (see bench/lib/round-trips.ts).
+   */
+  roundTripSession?(dsn: string, variant: string): Promise<RoundTripSession | NotImplemented>;
 }
+
+/** What a round-trip session of a lazily connecting library runs to finish connecting; never a measured statement. */
+export const CONNECT_WARMUP_SQL = 'SELECT 42';
 
 /** A random integer in [1, max]. */
 export function randomId(max: number): number {

@@ -61,6 +61,7 @@ class Client:
     def __init__(self, dsn):
         self.dsn = dsn
         self.pools = {}
+        self.rt = None
 
     async def pool(self, n):
         if n not in self.pools:
@@ -185,8 +186,26 @@ class Client:
         return result
 
     async def close(self):
+        await self.rt_close()
         for p in self.pools.values():
             await p.close()
+
+    # Round trips (bench/lib/round-trips.ts): one plain connection; connect()
+    # returns once the server is ready for queries, so nothing needs a warm-up.
+    async def rt_open(self, dsn, variant):
+        if variant != "default":
+            raise NotImplementedYet("variant " + variant)
+        await self.rt_close()
+        self.rt = await asyncpg.connect(dsn)
+        return "asyncpg.connect(), con.fetch(text, *args) (statement cache)"
+
+    async def rt_query(self, sql, args):
+        return len(await self.rt.fetch(sql, *args))
+
+    async def rt_close(self):
+        con, self.rt = self.rt, None
+        if con is not None:
+            await con.close()
 
 
 async def main():
@@ -213,6 +232,14 @@ async def main():
                 send({"id": rid, "ok": True, "hello": {
                     "client": "asyncpg", "version": asyncpg.__version__,
                     "runtime": "python " + sys.version.split()[0], "notes": notes}})
+            elif req["cmd"] == "rtOpen":
+                method = await client.rt_open(req["dsn"], req["variant"])
+                send({"id": rid, "ok": True, "rtOpened": {"method": method}})
+            elif req["cmd"] == "rtQuery":
+                send({"id": rid, "ok": True, "rtRows": await client.rt_query(req["sql"], req["args"])})
+            elif req["cmd"] == "rtClose":
+                await client.rt_close()
+                send({"id": rid, "ok": True, "closed": True})
             elif req["cmd"] == "run":
                 result = await client.run(req["spec"], req["concurrency"], req["durationMs"])
                 send({"id": rid, "ok": True, "result": result})

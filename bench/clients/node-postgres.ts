@@ -9,7 +9,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { WorkloadSpec } from '../lib/workloads.js';
 import { makeRecords } from '../lib/workloads.js';
-import type { CellPlan, ClientAdapter, NotImplemented } from './adapter.js';
+import type { CellPlan, ClientAdapter, NotImplemented, RoundTripSession } from './adapter.js';
 import { checkRows, copyTextChunks, randomId } from './adapter.js';
 
 const require = createRequire(import.meta.url);
@@ -122,5 +122,37 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
     for (const p of pools.values()) await p.end();
   }
 
-  return { version, notes: [], plan, close };
+  /**
+   * One pg.Client; connect() resolves at ReadyForQuery. Variant 'named' is
+   * the form the workloads use (a statement parsed once per connection),
+   * 'unnamed' the plain query(text, values).
+   */
+  async function roundTripSession(rtDsn: string, variant: string): Promise<RoundTripSession | NotImplemented> {
+    if (variant !== 'named' && variant !== 'unnamed') return { notImplemented: `variant ${variant}` };
+    const client = new pg.Client({ connectionString: rtDsn });
+    client.on('error', () => undefined);
+    await client.connect();
+    const names = new Map<string, string>();
+    const nameOf = (text: string): string => {
+      let n = names.get(text);
+      if (n === undefined) {
+        n = `bench_rt_${names.size + 1}`;
+        names.set(text, n);
+      }
+      return n;
+    };
+    return variant === 'named'
+      ? {
+          method: 'client.query({ name, text, values }), named statement',
+          query: (text, values) => client.query({ name: nameOf(text), text, values }).then((r) => r.rows.length),
+          close: () => client.end(),
+        }
+      : {
+          method: 'client.query(text, values), unnamed statement',
+          query: (text, values) => client.query(text, values).then((r) => r.rows.length),
+          close: () => client.end(),
+        };
+  }
+
+  return { version, notes: [], plan, close, roundTripSession };
 }

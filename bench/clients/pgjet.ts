@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Connection } from '../../src/index.js';
 import type { WorkloadSpec } from '../lib/workloads.js';
 import { makeRecords } from '../lib/workloads.js';
-import type { CellPlan, ClientAdapter, NotImplemented } from './adapter.js';
+import type { CellPlan, ClientAdapter, NotImplemented, RoundTripSession } from './adapter.js';
 import { checkRows, randomId } from './adapter.js';
 
 type Row = Record<string, unknown>;
@@ -183,5 +183,15 @@ export async function createAdapter(dsn: string, modulePath?: string): Promise<C
     for (const list of conns.values()) for (const c of list) await c.close();
   }
 
-  return { version: pgjetVersion(entry), notes, plan, close };
+  /** One plain connection; connect() resolves once the connection is ready, nothing lazy follows. */
+  async function roundTripSession(rtDsn: string): Promise<RoundTripSession> {
+    const c = await pgjet.connect(rtDsn);
+    return {
+      method: 'connect(), conn.fetch(text, ...args) (automatic prepared statement)',
+      query: (sql, args) => c.fetch(sql, ...args).then((rows) => rows.length),
+      close: () => c.close(),
+    };
+  }
+
+  return { version: pgjetVersion(entry), notes, plan, close, roundTripSession };
 }

@@ -10,8 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import type { WorkloadSpec } from '../lib/workloads.js';
 import { makeRecords } from '../lib/workloads.js';
-import type { CellPlan, ClientAdapter, NotImplemented } from './adapter.js';
-import { checkRows, copyTextChunks, randomId } from './adapter.js';
+import type { CellPlan, ClientAdapter, NotImplemented, RoundTripSession } from './adapter.js';
+import { CONNECT_WARMUP_SQL, checkRows, copyTextChunks, randomId } from './adapter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -108,5 +108,19 @@ export async function createAdapter(dsn: string): Promise<ClientAdapter> {
     for (const s of sqls.values()) await s.end({ timeout: 5 });
   }
 
-  return { version, notes: [], plan, close };
+  /**
+   * One connection (max: 1). postgres.js connects on the first query and then
+   * fetches the server's array types, so one unrelated query finishes connecting.
+   */
+  async function roundTripSession(rtDsn: string): Promise<RoundTripSession> {
+    const s = postgres(rtDsn, { max: 1, prepare: true, onnotice: () => undefined });
+    await s.unsafe(CONNECT_WARMUP_SQL);
+    return {
+      method: `sql.unsafe(text, args, { prepare: true }), max: 1, after one ${CONNECT_WARMUP_SQL} (it connects lazily)`,
+      query: (text, args) => s.unsafe(text, args as postgres.ParameterOrJSON<never>[], { prepare: true }).then((rows) => rows.length),
+      close: () => s.end({ timeout: 5 }),
+    };
+  }
+
+  return { version, notes: [], plan, close, roundTripSession };
 }

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { CellResult, WorkerRequest, WorkerResponse } from '../lib/protocol.js';
 import { Samples } from '../lib/stats.js';
 import type { WorkloadSpec } from '../lib/workloads.js';
-import type { CellPlan, ClientAdapter } from './adapter.js';
+import type { CellPlan, ClientAdapter, RoundTripSession } from './adapter.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -79,6 +79,7 @@ async function runCell(spec: WorkloadSpec, plan: CellPlan, concurrency: number, 
 async function main(): Promise<void> {
   const client = process.argv[2] ?? '';
   let adapter: ClientAdapter | undefined;
+  let session: RoundTripSession | undefined;
   const send = (r: WorkerResponse) => process.stdout.write(JSON.stringify(r) + '\n');
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {
@@ -96,7 +97,26 @@ async function main(): Promise<void> {
         } else {
           send({ id: req.id, ok: true, result: await runCell(req.spec, plan, req.concurrency, req.durationMs) });
         }
+      } else if (req.cmd === 'rtOpen') {
+        if (!adapter) throw new Error('rtOpen before hello');
+        await session?.close();
+        session = undefined;
+        const opened = adapter.roundTripSession ? await adapter.roundTripSession(req.dsn, req.variant) : { notImplemented: 'round-trip session' };
+        if ('notImplemented' in opened) {
+          send({ id: req.id, ok: false, notImplemented: opened.notImplemented });
+        } else {
+          session = opened;
+          send({ id: req.id, ok: true, rtOpened: { method: opened.method } });
+        }
+      } else if (req.cmd === 'rtQuery') {
+        if (!session) throw new Error('rtQuery before rtOpen');
+        send({ id: req.id, ok: true, rtRows: await session.query(req.sql, req.args) });
+      } else if (req.cmd === 'rtClose') {
+        await session?.close();
+        session = undefined;
+        send({ id: req.id, ok: true, closed: true });
       } else {
+        await session?.close().catch(() => undefined);
         await adapter?.close();
         send({ id: req.id, ok: true, closed: true });
         break;

@@ -35,7 +35,8 @@ export const USAGE = `usage: npm run bench -- [options]
 Runs every workload against every client in one run, interleaved, and writes
 bench/results/latest.json and latest.svg.
 
-  --workloads=a,b     workload ids (default: all; see the list below)
+  --workloads=a,b     workload ids (default: all; see the list below); roundtrips is the
+                      round-trip count per query, so --workloads=roundtrips runs only it
   --clients=a,b       ${ALL_CLIENTS.join(', ')} (default: all)
   --duration=S        seconds per measured cell (default 2)
   --rounds=N          measured rounds per workload and client (default 3)

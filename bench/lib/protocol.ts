@@ -9,7 +9,13 @@ import type { WorkloadSpec } from './workloads.js';
 export type WorkerRequest =
   | { id: number; cmd: 'hello'; dsn: string }
   | { id: number; cmd: 'run'; spec: WorkloadSpec; concurrency: number; durationMs: number }
-  | { id: number; cmd: 'close' };
+  | { id: number; cmd: 'close' }
+  /** Round trips (bench/lib/round-trips.ts): open one plain connection to `dsn` (the counting proxy) and finish connecting. */
+  | { id: number; cmd: 'rtOpen'; dsn: string; variant: string }
+  /** Run one statement once on that connection; the coordinator counts round trips around this request. */
+  | { id: number; cmd: 'rtQuery'; sql: string; args: unknown[] }
+  /** Close that connection. */
+  | { id: number; cmd: 'rtClose' };
 
 /** What one cell (one client, one workload, one round) measured. */
 export interface CellResult {
@@ -33,5 +39,7 @@ export type WorkerResponse =
   | { id: number; ok: true; hello: { client: string; version: string; runtime: string; notes?: string[] } }
   | { id: number; ok: true; result: CellResult }
   | { id: number; ok: true; closed: true }
+  | { id: number; ok: true; rtOpened: { method: string } }
+  | { id: number; ok: true; rtRows: number }
   | { id: number; ok: false; notImplemented: string }
   | { id: number; ok: false; error: string };

@@ -4,6 +4,8 @@
  */
 import type { ClientName } from './options.js';
 import type { CellResult } from './protocol.js';
+import { renderRoundTrips } from './round-trips.js';
+import type { RoundTripReport } from './round-trips.js';
 import type { WorkloadSpec } from './workloads.js';
 
 /** How a client fared on a workload. */
@@ -75,6 +77,8 @@ export interface RunReport {
   clients: ClientInfo[];
   workloads: WorkloadResult[];
   targets: TargetCheck[];
+  /** Round trips per query, first run and cached (absent when a run left it out with --workloads). */
+  roundTrips?: RoundTripReport;
 }
 
 const NODE_PEERS: ClientName[] = ['node-postgres', 'postgres.js'];
@@ -209,6 +213,38 @@ export function renderMarkdown(report: RunReport, clients: ClientName[]): string
       ? `- ${c.name} ${c.version ?? ''} (${c.runtime ?? ''})${c.notes?.length ? `: ${c.notes.join('; ')}` : ''}`
       : `- ${c.name}: **${c.reason ?? 'missing'}**`,
   );
+  const rt = report.roundTrips;
+  const rtSection = rt
+    ? [
+        '## Round trips per query: first run / cached run',
+        '',
+        `Each client on one fresh connection: the first run of a statement it has never run there, then the mean of the next ${rt.cachedRuns} runs, one after another. ` +
+          `A round trip is ${rt.definition}`,
+        '',
+        renderRoundTrips(rt),
+        '',
+        ...(report.clients.some((c) => c.name === 'pgbench') ? ['pgbench is a load generator, not a driver: not measured here.', ''] : []),
+      ]
+    : [];
+  const cellSections =
+    report.workloads.length === 0
+      ? []
+      : [
+          `Cells: ${report.options.rounds} rounds of ${report.options.durationMs / 1000} s after ${report.options.warmupMs / 1000} s of warm-up, clients interleaved; median throughput ± half the spread of the rounds.`,
+          '',
+          '## Throughput',
+          '',
+          thr,
+          '',
+          '## Latency per operation',
+          '',
+          lat,
+          '',
+          '## Targets',
+          '',
+          targets,
+          '',
+        ];
   return [
     `# pgjet benchmark, ${report.startedAt}`,
     '',
@@ -216,28 +252,13 @@ export function renderMarkdown(report: RunReport, clients: ClientName[]): string
       `load average ${report.machine.loadAverage.start.join(' ')} at the start, ${report.machine.loadAverage.end.join(' ')} at the end.`,
     `Server: ${report.server.version}${report.server.started ? ' (temporary cluster)' : ''}; ` +
       Object.entries(report.server.settings).map(([k, v]) => `${k}=${v}`).join(', ') + '.',
-    `Cells: ${report.options.rounds} rounds of ${report.options.durationMs / 1000} s after ${report.options.warmupMs / 1000} s of warm-up, clients interleaved; median throughput ± half the spread of the rounds.`,
-    '',
-    '## Throughput',
-    '',
-    thr,
-    '',
-    '## Latency per operation',
-    '',
-    lat,
-    '',
-    '## Targets',
-    '',
-    targets,
-    '',
+    ...(cellSections.length === 0 ? [''] : cellSections),
+    ...rtSection,
     '## Clients',
     '',
     ...clientLines,
     '',
-    '## How each client runs each workload',
-    '',
-    ...methods,
-    '',
+    ...(methods.length === 0 ? [] : ['## How each client runs each workload', '', ...methods, '']),
   ].join('\n');
 }
 

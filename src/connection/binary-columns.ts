@@ -10,6 +10,7 @@ import { BackendCode } from '../protocol/messages.js';
 import type { TransactionStatus } from '../protocol/messages.js';
 import { writeExecute, writeParse, writeSync } from '../protocol/frontend.js';
 import type { Writer } from '../protocol/writer.js';
+import { Oid, TYPE_NAME } from '../types/oids.js';
 import type { ConnectionCore } from './core.js';
 import { Settle } from './requests.js';
 import type { PendingRequest } from './requests.js';
@@ -55,6 +56,20 @@ function joinRow(cols: readonly (Uint8Array | null)[]): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * The type to read a value back as. anyarray (pg_stats) accepts no input,
+ * but its binary form is an ordinary array's, whose header names the
+ * element type: read it back as that element type's array when it is a
+ * built-in one.
+ */
+function inputType(oid: number, value: Uint8Array): number {
+  if (oid !== Oid.anyarray || value.length < 12) return oid;
+  const elem = new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(8);
+  const name = TYPE_NAME[elem];
+  const arrayOid = name === undefined ? undefined : (Oid as Readonly<Record<string, number>>)[`_${name}`];
+  return arrayOid ?? oid;
 }
 
 /** Bind of the unnamed statement: one binary parameter, the result in text. */
@@ -133,8 +148,9 @@ export async function withTextColumns(core: ConnectionCore, info: StatementInfo,
   const byType = new Map<number, { row: number; col: number }[]>();
   rows.forEach((cols, r) => {
     for (const j of textCols) {
-      if (cols[j] === null || cols[j] === undefined) continue;
-      const oid = fields[j]!.dataTypeOid;
+      const v = cols[j];
+      if (v === null || v === undefined) continue;
+      const oid = inputType(fields[j]!.dataTypeOid, v);
       let list = byType.get(oid);
       if (list === undefined) byType.set(oid, (list = []));
       list.push({ row: r, col: j });

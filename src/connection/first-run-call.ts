@@ -6,6 +6,7 @@
  * to wait for type lookups or text conversion.
  */
 import { ProtocolError } from '../errors/client.js';
+import { PostgresError } from '../errors/postgres-error.js';
 import type { CallControl, ConnectionCore } from './core.js';
 import { withTextColumns } from './binary-columns.js';
 import { sendExecute, withSql } from './execute.js';
@@ -27,6 +28,21 @@ export interface FirstRunHost {
    */
   holdLaterCalls(): (first?: () => void) => void;
   execContext(stmt: StatementInfo): ExecuteContext;
+}
+
+/**
+ * A column type without a binary output function (aclitem) is refused when
+ * the first row is sent, after BindComplete: still before any row.
+ */
+function noBinaryOutput(o: FirstRunOutcome): boolean {
+  const e = o.error;
+  return (
+    o.phase === 'execute' &&
+    o.rowsSeen === 0 &&
+    e instanceof PostgresError &&
+    e.sqlstate === '42883' &&
+    e.message.startsWith('no binary output function available for type')
+  );
 }
 
 /** Run `slot.sql` for the first time with parameters already turned into `texts`. */
@@ -87,9 +103,10 @@ export async function runFirstTime(
   slot.resolve(info);
 
   if (outcome.error !== undefined) {
-    if (outcome.phase === 'bind' && !ctl.cancelled) {
-      // The server refused the Bind, so nothing ran and no transaction was
-      // open: run it again with the described types, ahead of later calls.
+    if ((outcome.phase === 'bind' || noBinaryOutput(outcome)) && !ctl.cancelled) {
+      // The server refused the Bind, or a column's binary output before any
+      // row, with no transaction block open: its implicit transaction is
+      // rolled back. Run it again with the described types, ahead of later calls.
       const stmt = info;
       return new Promise<QueryResult>((resolve, reject) => {
         release(() => {

@@ -108,6 +108,8 @@ export interface FirstRunOutcome {
   rows: unknown[];
   /** DataRow bodies kept for later decoding, when `info` is undefined. */
   raw: Uint8Array[];
+  /** DataRows received, decoded or kept or not. */
+  rowsSeen: number;
   tag: string;
   error: Error | undefined;
   phase: FirstRunPhase;
@@ -128,7 +130,7 @@ export interface FirstRunHooks {
 export class FirstRunRequest implements PendingRequest {
   statusAtReady?: TransactionStatus;
   serverDone = false;
-  private readonly out: FirstRunOutcome = { described: undefined, info: undefined, rows: [], raw: [], tag: '', error: undefined, phase: 'parse' };
+  private readonly out: FirstRunOutcome = { described: undefined, info: undefined, rows: [], raw: [], rowsSeen: 0, tag: '', error: undefined, phase: 'parse' };
   private parameterOids: number[] = [];
 
   constructor(
@@ -143,6 +145,7 @@ export class FirstRunRequest implements PendingRequest {
     switch (type) {
       case BackendCode.DataRow:
         if (o.phase !== 'execute') throw unexpectedMessage(type, 'a query before BindComplete');
+        o.rowsSeen++;
         if (o.error !== undefined) return;
         if (o.info === undefined) {
           if (this.mode !== 'none' && (o.raw.length === 0 || !this.mode.startsWith('first'))) o.raw.push(buf.slice(start, end));

@@ -65,6 +65,8 @@ export const SCALAR_CODECS: readonly Codec[] = Object.freeze([
   point, line, lseg, box, path, polygon, circle,
   tid, pg_lsn, pg_snapshot, txid_snapshot, voidCodec,
   utf8Codec(Oid.refcursor, 'refcursor'),
+  // Its binary output is its text; the server accepts no input of it at all.
+  utf8Codec(Oid.pg_node_tree, 'pg_node_tree'),
 ]);
 
 /** Built-in range types and their subtypes; multiranges (PostgreSQL 14+) follow their range. */

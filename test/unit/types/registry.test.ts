@@ -42,11 +42,11 @@ describe('TypeRegistry', () => {
     }
     for (const name of ['interval', 'time', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'bit', 'varbit', 'point', 'line',
       'lseg', 'box', 'path', 'polygon', 'circle', 'tid', 'pg_lsn', 'pg_snapshot', 'txid_snapshot', 'jsonpath', 'void', 'record',
-      'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange', 'int4multirange', 'datemultirange', 'refcursor'] as const) {
+      'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange', 'int4multirange', 'datemultirange', 'refcursor', 'pg_node_tree'] as const) {
       assert.equal(r.get(Oid[name])?.format, 1, name);
     }
     for (const name of ['money', 'tsvector', 'tsquery', 'regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator',
-      'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation', 'aclitem', 'pg_node_tree'] as const) {
+      'regconfig', 'regdictionary', 'regnamespace', 'regrole', 'regcollation', 'aclitem'] as const) {
       assert.equal(r.get(Oid[name])?.format, 0, name);
       const arrayOid = ARRAY_OID[Oid[name]];
       if (arrayOid !== undefined) assert.equal(r.get(arrayOid)?.format, 0, `${name}[]`);
