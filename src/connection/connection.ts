@@ -642,7 +642,14 @@ export class Connection {
           this.drainSubmit();
         };
       },
-      execContext: (stmt) => this.execContext(stmt),
+      resend: (stmt, args, mode, ctl) => {
+        const send = (s: StatementInfo) => sendExecute(this.execContext(s), s, args, mode, ctl, s.sql);
+        // A statement the server lost (an undetected pooler): the usual recovery.
+        return send(stmt).catch((e: unknown) => {
+          if (statementTrouble(e) === undefined || ctl.cancelled) throw e;
+          return this.submit(stmt.sql, ctl, send);
+        });
+      },
     };
   }
 

@@ -9,8 +9,7 @@ import { ProtocolError } from '../errors/client.js';
 import { PostgresError } from '../errors/postgres-error.js';
 import type { CallControl, ConnectionCore } from './core.js';
 import { withTextColumns } from './binary-columns.js';
-import { sendExecute, withSql } from './execute.js';
-import type { ExecuteContext } from './execute.js';
+import { withSql } from './execute.js';
 import { FirstRunRequest, writeFirstRun } from './first-run.js';
 import type { FirstRunOutcome } from './first-run.js';
 import { collectRow, Settle } from './requests.js';
@@ -27,7 +26,8 @@ export interface FirstRunHost {
    * them go; `first`, when given, is sent ahead of all of them.
    */
   holdLaterCalls(): (first?: () => void) => void;
-  execContext(stmt: StatementInfo): ExecuteContext;
+  /** Execute the described statement now, the usual way (binary parameters). */
+  resend(stmt: StatementInfo, args: readonly unknown[], mode: RowMode, ctl: CallControl): Promise<QueryResult>;
 }
 
 /**
@@ -110,7 +110,7 @@ export async function runFirstTime(
       const stmt = info;
       return new Promise<QueryResult>((resolve, reject) => {
         release(() => {
-          sendExecute(host.execContext(stmt), stmt, args, mode, ctl, sql).then(resolve, reject);
+          host.resend(stmt, args, mode, ctl).then(resolve, reject);
         });
       });
     }

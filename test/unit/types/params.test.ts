@@ -10,6 +10,7 @@ import { Oid } from '../../../src/types/oids.js';
 import { encodeParameter } from '../../../src/types/params.js';
 import { createBuiltinRegistry } from '../../../src/types/registry.js';
 import { int4 } from '../../../src/types/builtins/int.js';
+import { aliasCodec } from '../../../src/types/introspect.js';
 import { decode } from './helpers.js';
 
 const registry = createBuiltinRegistry();
@@ -135,5 +136,18 @@ describe('encodeParameter', () => {
     const w = new Writer();
     assert.equal(encodeParameter(w, 4, Oid.int4, r, 0), 1);
     assert.equal(Buffer.from(w.toBytes()).toString('hex'), '0000000400000008');
+  });
+  test('a number, bigint or boolean a built-in codec does not take goes as its text; numeric types keep their check', () => {
+    assert.deepEqual(param(1, Oid.bool), { format: 0, bytes: Buffer.from('1') });
+    assert.deepEqual(param(20240131, Oid.date), { format: 0, bytes: Buffer.from('20240131') });
+    assert.deepEqual(param(true, Oid.text), { format: 0, bytes: Buffer.from('t') });
+    assert.deepEqual(param(5n, Oid.bytea), { format: 0, bytes: Buffer.from('5') });
+    assert.throws(() => param(1.5, Oid.int4), /^ParameterError: parameter \$1: int4 expects an integer/);
+    assert.throws(() => param(true, Oid.int8), /^ParameterError: parameter \$1: int8 expects/);
+    assert.throws(() => param(1n, Oid.json), /^ParameterError: parameter \$1: json expects/);
+    // A domain over a numeric type keeps its base type's check.
+    const r = createBuiltinRegistry();
+    r.set(aliasCodec(int4, 900001, 'posint'));
+    assert.throws(() => paramWith(r, 1.5, 900001), ParameterError);
   });
 });
