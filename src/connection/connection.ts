@@ -616,7 +616,7 @@ export class Connection {
   private query(q: NormalizedQuery, mode: RowMode, ctl: CallControl): Promise<QueryResult> {
     // Idle outside a transaction block, a statement's first run can go in
     // one flight: a refused speculative Bind is then safe to retry.
-    if (this.submitQueue.length === 0 && this.core.pending === 0 && this.core.txStatus === 'I' && !this.core.congested) {
+    if (this.core.pending === 0 && this.submitQueue.length === 0 && this.core.txStatus === 'I' && !this.core.congested && this.statements.isNew(q.text)) {
       const texts = firstRunTexts(q.args, !this.types.hasCustomCodecs && this.settings.customJsonStringify !== true);
       const slot = texts === undefined ? undefined : this.statements.reserveFirstRun(q.text);
       if (slot !== undefined) return runFirstTime(this.firstRunHost, slot, q.args, texts!, mode, ctl);

@@ -67,11 +67,9 @@ export class StatementCache {
     return e;
   }
 
-  /** Whether `sql` has a live entry; counts nothing and moves nothing. */
+  /** Whether `sql` has an entry (live or past its lifetime); counts nothing and moves nothing. */
   has(sql: string): boolean {
-    const e = this.map.get(sql);
-    if (e === undefined) return false;
-    return !(this.lifetime > 0 && e.info !== undefined && Date.now() - e.info.createdAt > this.lifetime);
+    return this.map.has(sql);
   }
 
   /** Insert; returns the entries evicted to make room. */

@@ -90,13 +90,18 @@ export class StatementManager {
     return entry.promise;
   }
 
+  /** Whether `sql` is cacheable and not in the cache: a candidate for a one-flight first run. */
+  isNew(sql: string): boolean {
+    return this.cache.cacheable(sql) && !this.cache.has(sql);
+  }
+
   /**
    * Take the cache slot for `sql` for a first run that parses, describes
    * and executes in one flight. Undefined when `sql` is cached already (or
    * being prepared) or is not cacheable; then the usual path applies.
    */
   reserveFirstRun(sql: string): FirstRunSlot | undefined {
-    if (!this.cache.cacheable(sql) || this.cache.has(sql)) return undefined;
+    if (!this.isNew(sql)) return undefined;
     // Counts the miss (and drops an expired entry, closing it).
     this.cache.lookup(sql, (e) => this.closeEntry(e));
     const name = this.mode === 'named' ? this.newName('s') : '';
