@@ -41,7 +41,8 @@ function noBinaryOutput(o: FirstRunOutcome): boolean {
     o.rowsSeen === 0 &&
     e instanceof PostgresError &&
     e.sqlstate === '42883' &&
-    e.message.startsWith('no binary output function available for type')
+    // The reporting routine is never translated; the message may be.
+    (e.routine === 'getTypeBinaryOutputInfo' || e.message.startsWith('no binary output function available for type'))
   );
 }
 
