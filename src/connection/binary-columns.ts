@@ -6,10 +6,12 @@
  * one flight: exactly the text a later run gets by asking for text.
  */
 import { InterfaceError, ProtocolError } from '../errors/client.js';
+import { PostgresError } from '../errors/postgres-error.js';
+import { decodeBackend, encodeBackend } from '../protocol/backend.js';
 import { BackendCode } from '../protocol/messages.js';
 import type { TransactionStatus } from '../protocol/messages.js';
 import { writeExecute, writeParse, writeSync } from '../protocol/frontend.js';
-import type { Writer } from '../protocol/writer.js';
+import { Writer } from '../protocol/writer.js';
 import { Oid, TYPE_NAME } from '../types/oids.js';
 import type { ConnectionCore } from './core.js';
 import { Settle } from './requests.js';
@@ -19,43 +21,17 @@ import type { StatementInfo } from './statement.js';
 
 /** A DataRow body split into its column values (null for NULL). */
 function splitRow(body: Uint8Array): (Uint8Array | null)[] {
-  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  if (body.length < 2) throw new ProtocolError('DataRow is too short for its column count');
-  const n = dv.getUint16(0);
-  const out = new Array<Uint8Array | null>(n);
-  let p = 2;
-  for (let i = 0; i < n; i++) {
-    if (p + 4 > body.length) throw new ProtocolError('DataRow truncated before a column length');
-    const len = dv.getInt32(p);
-    p += 4;
-    if (len === -1) {
-      out[i] = null;
-      continue;
-    }
-    if (len < 0 || p + len > body.length) throw new ProtocolError(`DataRow column ${i} has an invalid length ${len}`);
-    out[i] = body.subarray(p, p + len);
-    p += len;
-  }
-  return out;
+  const m = decodeBackend(BackendCode.DataRow, body, 0, body.length);
+  if (m.type !== 'DataRow') throw new ProtocolError('expected a DataRow');
+  return m.values;
 }
 
 /** The DataRow body for `cols`. */
-function joinRow(cols: readonly (Uint8Array | null)[]): Uint8Array {
-  let size = 2;
-  for (const c of cols) size += 4 + (c === null ? 0 : c.length);
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  dv.setUint16(0, cols.length);
-  let p = 2;
-  for (const c of cols) {
-    dv.setInt32(p, c === null ? -1 : c.length);
-    p += 4;
-    if (c !== null) {
-      out.set(c, p);
-      p += c.length;
-    }
-  }
-  return out;
+function joinRow(cols: (Uint8Array | null)[]): Uint8Array {
+  const w = new Writer(64);
+  encodeBackend({ type: 'DataRow', values: cols }, w);
+  // Past the message's type byte and length word.
+  return w.toBytes().subarray(5);
 }
 
 /**
@@ -170,6 +146,8 @@ export async function withTextColumns(core: ConnectionCore, info: StatementInfo,
       writeSync(w);
     });
   }).catch((e: unknown) => {
+    // A lost connection says so itself; only the server's refusal needs explaining.
+    if (!(e instanceof PostgresError)) throw e;
     const names = [...new Set(textCols.map((j) => `"${fields[j]!.name}"`))].join(', ');
     throw new InterfaceError(
       `the first run of this statement received column ${names} in binary and the server could not turn it into text ` +
